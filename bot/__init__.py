@@ -1,0 +1,1 @@
+"""Trợ lý Một cửa: the channel-agnostic assistant core."""

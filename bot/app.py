@@ -1,0 +1,68 @@
+"""Start-up: read the config, load and check the knowledge, wire the core together.
+
+Both adapters (Telegram and terminal) and the CLI start here, so every entry point refuses
+invalid knowledge with the same message.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.config import Config, load_config, resolve
+from bot.conversation import Assistant, KnowledgeHolder
+from bot.knowledge import Knowledge, check_knowledge
+from bot.yamlsource import InvalidKnowledge, Problem
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_config_path() -> Path:
+    """`$MOTCUA_CONFIG`, else `./config.yaml`, else the config shipped beside the package."""
+    env = os.environ.get("MOTCUA_CONFIG")
+    if env:
+        return Path(env)
+    local = Path("config.yaml")
+    return local if local.exists() else PROJECT_ROOT / "config.yaml"
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """Everything start-up produced."""
+
+    config_path: Path
+    config: Config
+    knowledge: Knowledge
+
+
+def check(config_path: Path) -> tuple[Loaded | None, list[Problem]]:
+    """Validate config and knowledge; return what loaded and every problem found."""
+    config, problems = load_config(config_path)
+    if config is None:
+        return None, problems
+    knowledge, problems = check_knowledge(resolve(config_path, config.knowledge_dir))
+    if knowledge is None:
+        return None, problems
+    return Loaded(config_path, config, knowledge), []
+
+
+def load(config_path: Path) -> Loaded:
+    """Like `check`, but raise `InvalidKnowledge` on any problem."""
+    loaded, problems = check(config_path)
+    if loaded is None:
+        raise InvalidKnowledge(problems)
+    return loaded
+
+
+def reload_knowledge(loaded: Loaded, holder: KnowledgeHolder) -> list[Problem]:
+    """Re-read the knowledge from disk; swap it in only if valid, else keep the old one in service."""
+    knowledge, problems = check_knowledge(resolve(loaded.config_path, loaded.config.knowledge_dir))
+    if knowledge is not None:
+        holder.swap(knowledge)
+    return problems
+
+
+def make_assistant(loaded: Loaded) -> Assistant:
+    """The conversation core over the loaded knowledge."""
+    return Assistant(KnowledgeHolder(loaded.knowledge), loaded.config)

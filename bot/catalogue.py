@@ -1,0 +1,107 @@
+"""The procedure catalogue: schema of `knowledge/procedures/*.yaml` and its loader.
+
+Each YAML file holds a list of procedures of one field (lĩnh vực). The schema is a set of pydantic
+models so that `python -m bot check` reports every problem with file, line and reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from bot.yamlsource import Problem, load_models
+
+ProcedureId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+\.[a-z0-9-]+$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+# Words that must not appear in a 2026 catalogue as if still in force: the district level is gone
+# since 1/7/2025, the household book since 1/1/2023 and the CMND card since 1/1/2025.
+OBSOLETE_PATTERNS = (
+    (re.compile(r"\b(UBND|Ủy ban nhân dân|Uỷ ban nhân dân|Công an|Phòng [^,.;]*) (cấp )?huyện", re.I),
+     "refers to the district level, abolished on 1/7/2025"),
+    (re.compile(r"\bquận[, ]+huyện\b", re.I), "refers to the district level, abolished on 1/7/2025"),
+    (re.compile(r"\bCMND\b|chứng minh nhân dân", re.I), "asks for a CMND, no longer valid"),
+)
+
+ONLINE_CHANNELS = ("DVCQG", "VNeID", "Cổng DVC tỉnh", "Bưu chính")
+
+
+class Online(BaseModel):
+    """How a procedure can be filed without queueing at the desk."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channels: list[Literal["DVCQG", "VNeID", "Cổng DVC tỉnh", "Bưu chính"]] = Field(default_factory=list)
+    fully_online: bool
+    note: Text | None = None
+
+
+class Procedure(BaseModel):
+    """One administrative procedure as a citizen needs to know it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: ProcedureId
+    name: Text
+    field: Text
+    code: Text | None = None  # national procedure code (Cơ sở dữ liệu quốc gia về TTHC), when known
+    aliases: list[Text] = Field(min_length=3)
+    agency: Text
+    at_ward: bool = True  # False when the citizen must go elsewhere (province police, passport office...)
+    documents: list[Text] = Field(min_length=1)
+    processing_time: Text
+    fees: Text
+    legal_basis: list[Text] = Field(min_length=1)
+    online: Online
+    notes: Text | None = None
+    source: Text
+    updated: dt.date
+
+    @field_validator("aliases")
+    @classmethod
+    def _distinct_aliases(cls, aliases: list[str]) -> list[str]:
+        seen: set[str] = set()
+        for alias in aliases:
+            key = alias.casefold()
+            if key in seen:
+                raise ValueError(f"alias repeated: {alias!r}")
+            seen.add(key)
+        return aliases
+
+    def obsolete_mentions(self) -> list[str]:
+        """Reasons why some text of this entry describes pre-2025 law as current."""
+        texts = [self.agency, self.processing_time, self.fees, *self.documents]
+        found = []
+        for pattern, reason in OBSOLETE_PATTERNS:
+            if any(pattern.search(t) for t in texts):
+                found.append(reason)
+        return found
+
+
+def load_catalogue(directory: Path) -> tuple[list[Procedure], list[Problem]]:
+    """Load every `*.yaml` under `directory`; return the procedures and the problems found."""
+    procedures: list[Procedure] = []
+    problems: list[Problem] = []
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        problems.append(Problem(str(directory), 0, "no procedure files (*.yaml) found"))
+    seen: dict[str, str] = {}
+    for path in files:
+        loaded, file_problems = load_models(path, Procedure)
+        problems.extend(file_problems)
+        for proc, line in loaded:
+            where = f"{path}:{line}"
+            if proc.id in seen:
+                problems.append(Problem(str(path), line, f"duplicate id {proc.id!r} (first at {seen[proc.id]})"))
+                continue
+            seen[proc.id] = where
+            if proc.id.split(".")[0] != path.stem:
+                problems.append(Problem(str(path), line, f"id {proc.id!r} does not belong in {path.name}"))
+            for reason in proc.obsolete_mentions():
+                problems.append(Problem(str(path), line, f"{proc.id}: {reason}"))
+            procedures.append(proc)
+    return procedures, problems

@@ -1,0 +1,111 @@
+"""Command line: `python -m bot [start|chat|run|ask|catalogue|check|eval|...]`.
+
+With no command the assistant starts: on Telegram when TELEGRAM_BOT_TOKEN is set, otherwise as a
+terminal chat on the bundled knowledge.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bot.app import check, default_config_path, load, make_assistant
+from bot.config import telegram_token
+from bot.conversation import Incoming
+from bot.replies import to_plain
+from bot.understanding import understand
+from bot.yamlsource import InvalidKnowledge
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Trợ lý Một cửa")
+    parser.add_argument("--config", type=Path, default=None, help="config file (default: ./config.yaml)")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("start", help="Telegram bot if TELEGRAM_BOT_TOKEN is set, else terminal chat (default)")
+    sub.add_parser("chat", help="chat in the terminal on the bundled knowledge")
+    sub.add_parser("run", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
+    ask = sub.add_parser("ask", help="print the reply to one question")
+    ask.add_argument("question", nargs="?")
+    ask.add_argument("--json", action="store_true", help="read questions from stdin, print JSON lines")
+    catalogue = sub.add_parser("catalogue", help="print the procedure catalogue")
+    catalogue.add_argument("--json", action="store_true", required=True)
+    sub.add_parser("check", help="validate knowledge/ and config.yaml")
+    evaluate = sub.add_parser("eval", help="accuracy on a labelled question file, beside a BM25 baseline")
+    evaluate.add_argument("file", type=Path)
+    evaluate.add_argument("--errors", action="store_true", help="list the questions answered wrongly")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    args = _parser().parse_args(argv)
+    config_path = args.config or default_config_path()
+    command = args.command or "start"
+    if command == "check":
+        return _check(config_path)
+    try:
+        loaded = load(config_path)
+    except InvalidKnowledge as exc:
+        print("Không khởi động được: dữ liệu hoặc cấu hình không hợp lệ.", file=sys.stderr)
+        print(exc, file=sys.stderr)
+        return 2
+    if command == "start":
+        command = "run" if telegram_token() else "chat"
+    if command == "chat":
+        from handlers.terminal import chat
+
+        chat(make_assistant(loaded))
+        return 0
+    if command == "run":
+        from handlers.telegram_app import run
+
+        return run(loaded)
+    if command == "ask":
+        return _ask(loaded, args.question, args.json)
+    if command == "catalogue":
+        entries = [p.model_dump(mode="json") for p in loaded.knowledge.procedures.values()]
+        json.dump(entries, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+        return 0
+    if command == "eval":
+        from bot.evaluation import run_evaluation
+
+        return run_evaluation(loaded.knowledge, args.file, show_errors=args.errors)
+    return 1
+
+
+def _check(config_path: Path) -> int:
+    loaded, problems = check(config_path)
+    if loaded is None:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(problems)} problem(s) found.", file=sys.stderr)
+        return 1
+    knowledge = loaded.knowledge
+    print(
+        f"OK: {config_path}: {len(loaded.config.wards)} wards; "
+        f"{len(knowledge.procedures)} procedures, {len(knowledge.commitments)} commitments."
+    )
+    return 0
+
+
+def _ask(loaded, question: str | None, as_json: bool) -> int:
+    if as_json:
+        questions = [question] if question else (line.rstrip("\n") for line in sys.stdin)
+        for q in questions:
+            if not q.strip():
+                continue
+            result = understand(loaded.knowledge, q)
+            print(json.dumps(result.as_json(), ensure_ascii=False), flush=True)
+        return 0
+    if not question:
+        print("Cần một câu hỏi, ví dụ: python -m bot ask \"làm căn cước ở đâu\"", file=sys.stderr)
+        return 2
+    assistant = make_assistant(loaded)
+    for reply in assistant.handle(Incoming("cli:ask", text=question)):
+        print(to_plain(reply.text))
+        for n, button in enumerate(reply.all_buttons(), start=1):
+            print(f"  [{n}] {button.label}")
+    return 0

@@ -1,0 +1,131 @@
+"""Deployment configuration (`config.yaml`): who the assistant serves and where cases go.
+
+Loaded once at start-up and passed to whatever needs it; nothing imports a global config.
+Secrets (the Telegram token) never live here: they come from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from bot.commitments import COMPLAINT_CATEGORIES
+from bot.yamlsource import Problem, load_model
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+WardCode = Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
+Category = Literal[COMPLAINT_CATEGORIES]  # type: ignore[valid-type]
+
+
+class Supervisor(BaseModel):
+    """A unit above the wards (city office, inspectorate) that takes escalations and sensitive cases."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$")]
+    name: Text
+    chat_id: int | None = None  # Telegram group of the unit
+    staff_ids: list[int] = Field(default_factory=list)
+    hotline: Text | None = None
+
+
+class Ward(BaseModel):
+    """A ward (phường/xã/đặc khu) of the deployment, with its one-stop desk and its channel."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: WardCode  # official code of the national list of administrative units
+    name: Text  # official name, e.g. "Phường Bến Thành"
+    aliases: list[Text] = Field(default_factory=list)  # other names citizens use, incl. merged old wards
+    chat_id: int | None = None  # the ward's Telegram group; None falls back to the supervisor
+    staff_ids: list[int] = Field(default_factory=list)  # Telegram user ids allowed to act on cases
+    supervisor: Text  # id of a Supervisor
+    hotline: Text
+    desk_address: Text
+    desk_hours: Text
+
+
+class Telegram(BaseModel):
+    """How the Telegram adapter connects; the token comes from TELEGRAM_BOT_TOKEN."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    base_url: Text | None = None  # e.g. a self-hosted Bot API server or an emulator
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: Text | None = None
+    webhook_listen: Text = "0.0.0.0"
+    webhook_port: int = 8443
+    admin_ids: list[int] = Field(default_factory=list)  # may reload knowledge, register groups
+
+    @model_validator(mode="after")
+    def _webhook_needs_url(self) -> Telegram:
+        if self.mode == "webhook" and not self.webhook_url:
+            raise ValueError("webhook mode needs webhook_url")
+        return self
+
+
+class Complaints(BaseModel):
+    """Rules of the complaint intake and routing."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    daily_limit_per_user: int = Field(default=5, ge=1)
+    sensitive_categories: list[Category] = Field(default_factory=lambda: ["doi-tien"])
+    max_description_chars: int = Field(default=3000, ge=100)
+    resume_after_days: int = Field(default=30, ge=1)  # an unfinished intake older than this is dropped
+
+
+class Config(BaseModel):
+    """The whole `config.yaml`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Text = "Trợ lý Một cửa"
+    knowledge_dir: Text = "knowledge"
+    database: Text = "data/motcua.sqlite3"
+    hotline: Text  # the city's general hotline for anything the assistant cannot answer
+    hotline_name: Text
+    city: Text
+    city_code: Annotated[str, StringConstraints(pattern=r"^\d{2}$")]
+    timezone: Text = "Asia/Ho_Chi_Minh"
+    supervisors: list[Supervisor] = Field(min_length=1)
+    wards: list[Ward] = Field(min_length=1)
+    telegram: Telegram = Telegram()
+    complaints: Complaints = Complaints()
+
+    @model_validator(mode="after")
+    def _references(self) -> Config:
+        supervisor_ids = {s.id for s in self.supervisors}
+        for ward in self.wards:
+            if ward.supervisor not in supervisor_ids:
+                raise ValueError(f"ward {ward.code} names unknown supervisor {ward.supervisor!r}")
+        codes = [w.code for w in self.wards]
+        if len(codes) != len(set(codes)):
+            raise ValueError("ward codes must be unique")
+        return self
+
+    def ward(self, code: str) -> Ward | None:
+        return next((w for w in self.wards if w.code == code), None)
+
+    def supervisor(self, unit_id: str) -> Supervisor | None:
+        return next((s for s in self.supervisors if s.id == unit_id), None)
+
+
+def load_config(path: Path) -> tuple[Config | None, list[Problem]]:
+    """Load and validate `config.yaml`."""
+    return load_model(path, Config)
+
+
+def resolve(config_path: Path, relative: str) -> Path:
+    """A path from the config, taken relative to the config file's folder."""
+    path = Path(relative)
+    return path if path.is_absolute() else config_path.parent / path
+
+
+def telegram_token() -> str | None:
+    """The bot token from the environment, or None to run without Telegram."""
+    token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
+    return token or None

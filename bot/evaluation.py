@@ -1,0 +1,175 @@
+"""`python -m bot eval FILE`: our accuracy on a labelled question set, beside a BM25 baseline.
+
+The file is a YAML list of {q, kind, expect?, aspect?} as in `tests/data/questions.yaml`.
+The baseline (bm25s over name + aliases of each procedure, folded text) answers every question
+with its top procedure; it shows what our matching adds over plain lexical retrieval.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from bot.knowledge import Knowledge
+from bot.textnorm import fold, strip_diacritics
+from bot.understanding import Understanding, understand
+
+TARGETS = {
+    "procedure_top1": 0.95,
+    "none_declined": 0.90,
+    "procedure_wrongly_declined_max": 0.03,
+    "complaint_intent": 0.90,
+    "commitment_intent": 0.90,
+    "no_diacritics": 0.93,
+}
+
+
+@dataclass
+class Tally:
+    """Hits over a number of questions."""
+
+    hits: int = 0
+    total: int = 0
+
+    def add(self, ok: bool) -> None:
+        self.hits += ok
+        self.total += 1
+
+    @property
+    def rate(self) -> float:
+        return self.hits / self.total if self.total else 0.0
+
+    def __str__(self) -> str:
+        return f"{self.rate:6.1%} ({self.hits}/{self.total})" if self.total else "   n/a"
+
+
+@dataclass
+class Report:
+    """All figures of one evaluation run."""
+
+    procedure_top1: Tally = field(default_factory=Tally)
+    procedure_answered_directly: Tally = field(default_factory=Tally)
+    procedure_wrongly_declined: Tally = field(default_factory=Tally)
+    aspect: Tally = field(default_factory=Tally)
+    none_declined: Tally = field(default_factory=Tally)
+    complaint_intent: Tally = field(default_factory=Tally)
+    commitment_intent: Tally = field(default_factory=Tally)
+    no_diacritics: Tally = field(default_factory=Tally)
+    errors: list[str] = field(default_factory=list)
+
+
+def load_questions(path: Path) -> list[dict]:
+    """The labelled questions of a file."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [item for item in data if isinstance(item, dict) and "q" in item]
+
+
+def _has_no_diacritics(text: str) -> bool:
+    return strip_diacritics(text) == text
+
+
+def evaluate(
+    knowledge: Knowledge, questions: list[dict], answer: Callable[[str], Understanding] | None = None
+) -> Report:
+    """Score `answer` (default: our understanding) on labelled questions."""
+    answer = answer or (lambda q: understand(knowledge, q))
+    report = Report()
+    for item in questions:
+        q, kind = str(item["q"]), item["kind"]
+        got = answer(q)
+        if kind == "procedure":
+            ok = got.kind in ("procedure", "ambiguous") and got.procedure_id == item.get("expect")
+            report.procedure_top1.add(ok)
+            report.procedure_answered_directly.add(ok and got.kind == "procedure")
+            report.procedure_wrongly_declined.add(got.kind == "none")
+            if item.get("aspect") and ok:
+                report.aspect.add(got.aspect == item["aspect"])
+        else:
+            ok = got.kind == kind
+            {"none": report.none_declined, "complaint": report.complaint_intent,
+             "commitment": report.commitment_intent}[kind].add(ok)
+        if _has_no_diacritics(q):
+            report.no_diacritics.add(ok)
+        if not ok:
+            report.errors.append(
+                f"{q!r}: expected {kind} {item.get('expect') or ''} got {got.kind} {got.procedure_id or ''} "
+                f"{[(c.id, c.score) for c in got.candidates[:3]]}"
+            )
+    return report
+
+
+def bm25_answerer(knowledge: Knowledge) -> Callable[[str], Understanding] | None:
+    """A baseline answering every question with the BM25 top procedure (None if bm25s is missing)."""
+    try:
+        import bm25s
+    except ImportError:
+        return None
+    ids = list(knowledge.procedures)
+    corpus = [fold(" ".join([p.name, *p.aliases, p.field])) for p in knowledge.procedures.values()]
+    retriever = bm25s.BM25()
+    retriever.index(bm25s.tokenize(corpus, stopwords=None, show_progress=False), show_progress=False)
+
+    def answer(question: str) -> Understanding:
+        folded = fold(question)
+        if not folded:
+            return Understanding(question, "none")
+        results, scores = retriever.retrieve(
+            bm25s.tokenize([folded], stopwords=None, show_progress=False), k=1, show_progress=False
+        )
+        if float(scores[0][0]) <= 0:
+            return Understanding(question, "none")
+        return Understanding(question, "procedure", ids[int(results[0][0])])
+
+    return answer
+
+
+def format_report(ours: Report, baseline: Report | None) -> str:
+    """A side-by-side table."""
+    rows = [
+        ("procedure top-1", "procedure_top1", ">= 95%"),
+        ("  answered without asking back", "procedure_answered_directly", ""),
+        ("  wrongly declined", "procedure_wrongly_declined", "<= 3%"),
+        ("  aspect detected", "aspect", ""),
+        ("out-of-scope declined", "none_declined", ">= 90%"),
+        ("complaint intent", "complaint_intent", ">= 90%"),
+        ("commitment intent", "commitment_intent", ">= 90%"),
+        ("no-diacritics questions", "no_diacritics", ">= 93%"),
+    ]
+    lines = [f"{'metric':32} {'ours':>16}   {'BM25 baseline':>16}   target"]
+    for label, attr, target in rows:
+        base = str(getattr(baseline, attr)) if baseline else "n/a"
+        lines.append(f"{label:32} {getattr(ours, attr)!s:>16}   {base:>16}   {target}")
+    return "\n".join(lines)
+
+
+def meets_targets(report: Report) -> bool:
+    """True when every target of the Q&A issue is met."""
+    return (
+        report.procedure_top1.rate >= TARGETS["procedure_top1"]
+        and report.none_declined.rate >= TARGETS["none_declined"]
+        and report.procedure_wrongly_declined.rate <= TARGETS["procedure_wrongly_declined_max"]
+        and report.complaint_intent.rate >= TARGETS["complaint_intent"]
+        and report.commitment_intent.rate >= TARGETS["commitment_intent"]
+        and report.no_diacritics.rate >= TARGETS["no_diacritics"]
+    )
+
+
+def run_evaluation(knowledge: Knowledge, path: Path, show_errors: bool = False) -> int:
+    """Print the comparison; exit code 0 when our figures meet the targets."""
+    questions = load_questions(path)
+    ours = evaluate(knowledge, questions)
+    answerer = bm25_answerer(knowledge)
+    baseline = evaluate(knowledge, questions, answerer) if answerer else None
+    print(f"{path}: {len(questions)} questions")
+    print(format_report(ours, baseline))
+    if show_errors:
+        print("\nErrors:")
+        for line in ours.errors:
+            print("  " + line)
+    if baseline is None:
+        print("(BM25 baseline skipped: install the test extras for bm25s)", file=sys.stderr)
+    return 0 if meets_targets(ours) else 1

@@ -1,0 +1,113 @@
+"""The language knowledge of `knowledge/lexicon.yaml`: abbreviations, synonyms and intent cues.
+
+Kept as data so that a ward can teach the assistant a new local word without touching code. Every
+phrase is folded (see `bot.textnorm.fold`) on load, so the file is written in normal Vietnamese.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from bot.textnorm import fold
+from bot.yamlsource import Problem, load_model
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+ASPECTS = ("documents", "fees", "time", "where", "online", "legal_basis")
+
+
+class LexiconFile(BaseModel):
+    """Schema of `knowledge/lexicon.yaml`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    abbreviations: dict[Text, Text]  # one typed word -> what it stands for
+    synonyms: dict[Text, Text]  # a phrase -> the phrase the catalogue uses
+    aspects: dict[Text, list[Text]]  # aspect -> cue phrases
+    complaint: list[Text]  # cues that a message reports misconduct
+    complaint_report: list[Text]  # cues that a message narrates the asker's own case
+    commitment: list[Text]  # cues that a message asks what the desk has pledged
+    rights_question: list[Text]  # "có được ... không": asks about an entitlement, not a report
+    off_topic: list[Text]  # cues of chit-chat that share words with procedures
+    greetings: list[Text] = Field(default_factory=list)
+
+
+def _phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:
+    """One regex matching any of the folded phrases as whole words, longest first."""
+    folded = sorted({fold(p) for p in phrases if fold(p)}, key=len, reverse=True)
+    if not folded:
+        return None
+    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in folded) + r")\b")
+
+
+@dataclass(frozen=True)
+class Cues:
+    """A set of cue phrases, matched as whole words on folded text."""
+
+    pattern: re.Pattern[str] | None
+
+    @classmethod
+    def of(cls, phrases: list[str]) -> Cues:
+        return cls(_phrase_pattern(phrases))
+
+    def find(self, folded_text: str) -> list[str]:
+        """The cue phrases present in `folded_text`."""
+        return self.pattern.findall(folded_text) if self.pattern else []
+
+    def count(self, folded_text: str) -> int:
+        return len(self.find(folded_text))
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Folded, compiled lexicon ready for matching."""
+
+    abbreviations: dict[str, str]
+    synonyms: tuple[tuple[re.Pattern[str], str], ...]
+    aspects: dict[str, Cues]
+    complaint: Cues
+    complaint_report: Cues
+    commitment: Cues
+    rights_question: Cues
+    off_topic: Cues
+    greetings: Cues
+
+    def expand(self, folded_text: str) -> str:
+        """Replace abbreviations and synonyms in folded text with the catalogue's words."""
+        words = [self.abbreviations.get(w, w) for w in folded_text.split()]
+        text = " ".join(words)
+        for pattern, replacement in self.synonyms:
+            text = pattern.sub(replacement, text)
+        return text
+
+    @classmethod
+    def from_file(cls, data: LexiconFile) -> Lexicon:
+        synonyms = []
+        for phrase, replacement in sorted(data.synonyms.items(), key=lambda kv: -len(fold(kv[0]))):
+            synonyms.append((re.compile(r"\b" + re.escape(fold(phrase)) + r"\b"), fold(replacement)))
+        return cls(
+            abbreviations={fold(k): fold(v) for k, v in data.abbreviations.items()},
+            synonyms=tuple(synonyms),
+            aspects={aspect: Cues.of(cues) for aspect, cues in data.aspects.items()},
+            complaint=Cues.of(data.complaint),
+            complaint_report=Cues.of(data.complaint_report),
+            commitment=Cues.of(data.commitment),
+            rights_question=Cues.of(data.rights_question),
+            off_topic=Cues.of(data.off_topic),
+            greetings=Cues.of(data.greetings),
+        )
+
+
+def load_lexicon(path: Path) -> tuple[Lexicon | None, list[Problem]]:
+    """Load and compile the lexicon file."""
+    data, problems = load_model(path, LexiconFile)
+    if data is None:
+        return None, problems
+    unknown = sorted(set(data.aspects) - set(ASPECTS))
+    if unknown:
+        problems.append(Problem(str(path), 1, f"aspects: unknown aspect(s) {unknown}; expected {list(ASPECTS)}"))
+    return Lexicon.from_file(data), problems

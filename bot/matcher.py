@@ -1,0 +1,156 @@
+"""Find which catalogue entry a free-text question names.
+
+Each entry (a procedure or a commitment) is described by phrases: its name and the aliases citizens
+use. Phrases and questions are folded to ASCII syllables and expanded through the lexicon, then
+compared as sets of syllables and syllable pairs weighted by rarity (IDF over entries):
+
+- recall: how much of the entry's best phrase the question contains ("giấy khai sinh" fully present);
+- precision: how much of the question's rare vocabulary belongs to this entry rather than another.
+
+Typos are repaired before matching with rapidfuzz: a token that is not a Vietnamese syllable
+("thuowng", "khaisinh") is replaced by the nearest catalogue word or split into two. Words that are
+valid syllables are never "corrected", which is what keeps "những" from turning into "chứng".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from itertools import pairwise
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from bot.lexicon import Lexicon
+from bot.textnorm import fold
+
+RECALL_WEIGHT = 0.65
+PRECISION_WEIGHT = 1 - RECALL_WEIGHT
+
+# A folded Vietnamese syllable: optional onset, one to three vowels, optional coda.
+_SYLLABLE = re.compile(r"^(ngh|ng|nh|ch|tr|th|ph|kh|gh|gi|qu|[bcdghklmnprstvx])?[aeiouy]{1,3}(ng|nh|ch|[cmnpt])?$")
+
+
+def is_syllable(token: str) -> bool:
+    """True when `token` could be a Vietnamese syllable (so it is a word, not a typo)."""
+    return bool(_SYLLABLE.match(token)) or token.isdigit()
+
+
+def features(tokens: list[str]) -> set[str]:
+    """Syllables and adjacent syllable pairs: pairs carry word order ("khai sinh" vs "sinh khai")."""
+    feats = set(tokens)
+    feats.update(f"{a}_{b}" for a, b in pairwise(tokens))
+    return feats
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An entry the question may name, with a score in [0, 1]."""
+
+    id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    doc: int
+    total_weight: float
+
+
+class PhraseIndex:
+    """An inverted index over the phrases of entries; built once, read concurrently."""
+
+    def __init__(self, entries: list[tuple[str, list[str]]], lexicon: Lexicon) -> None:
+        self._lexicon = lexicon
+        self._ids = [entry_id for entry_id, _ in entries]
+        phrase_feats: list[tuple[int, set[str]]] = []
+        doc_feats: list[set[str]] = [set() for _ in entries]
+        for doc, (_, phrases) in enumerate(entries):
+            for phrase in phrases:
+                feats = features(self._prepare(phrase))
+                if feats:
+                    phrase_feats.append((doc, feats))
+                    doc_feats[doc] |= feats
+        doc_freq: dict[str, int] = defaultdict(int)
+        for feats in doc_feats:
+            for f in feats:
+                doc_freq[f] += 1
+        n = max(len(entries), 1)
+        self._weight = {f: math.log(1 + n / df) for f, df in doc_freq.items()}
+        self._phrases: list[_Phrase] = []
+        self._phrase_postings: dict[str, list[int]] = defaultdict(list)
+        for doc, feats in phrase_feats:
+            pid = len(self._phrases)
+            self._phrases.append(_Phrase(doc, sum(self._weight[f] for f in feats)))
+            for f in feats:
+                self._phrase_postings[f].append(pid)
+        self._doc_postings: dict[str, list[int]] = defaultdict(list)
+        for doc, feats in enumerate(doc_feats):
+            for f in feats:
+                self._doc_postings[f].append(doc)
+        self.vocabulary = frozenset(f for f in self._weight if "_" not in f)
+        self._vocab_list = sorted(self.vocabulary)
+        # Repairs are pure functions of the token and this index, so they are memoised per index.
+        self._repairs: dict[str, tuple[str, ...]] = {}
+
+    def _prepare(self, text: str) -> list[str]:
+        return self._lexicon.expand(fold(text)).split()
+
+    def repair(self, tokens: list[str]) -> list[str]:
+        """Fix tokens that are not Vietnamese syllables: split run-together words, fix typos."""
+        repaired: list[str] = []
+        for tok in tokens:
+            if tok in self.vocabulary or is_syllable(tok) or len(tok) < 3:
+                repaired.append(tok)
+                continue
+            if tok not in self._repairs:
+                self._repairs[tok] = self._repair_one(tok)
+            repaired.extend(self._repairs[tok])
+        return repaired
+
+    def _repair_one(self, tok: str) -> tuple[str, ...]:
+        for cut in range(2, len(tok) - 1):
+            left, right = tok[:cut], tok[cut:]
+            if left in self.vocabulary and right in self.vocabulary:
+                return (left, right)
+        max_distance = 1 if len(tok) < 6 else 2
+        best = process.extractOne(tok, self._vocab_list, scorer=Levenshtein.distance, score_cutoff=max_distance)
+        return (best[0],) if best else (tok,)
+
+    def query_tokens(self, text: str) -> list[str]:
+        """The question as the index sees it: folded, repaired, expanded."""
+        folded = fold(text)
+        repaired = " ".join(self.repair(folded.split()))
+        return self._lexicon.expand(repaired).split()
+
+    def search(self, text: str, limit: int = 5) -> list[Candidate]:
+        """Entries named by `text`, best first, at most `limit`."""
+        qfeats = {f for f in features(self.query_tokens(text)) if f in self._weight}
+        if not qfeats:
+            return []
+        matched: dict[int, float] = defaultdict(float)
+        for f in qfeats:
+            w = self._weight[f]
+            for pid in self._phrase_postings[f]:
+                matched[pid] += w
+        recall: dict[int, float] = defaultdict(float)
+        for pid, weight in matched.items():
+            phrase = self._phrases[pid]
+            r = weight / phrase.total_weight
+            if r > recall[phrase.doc]:
+                recall[phrase.doc] = r
+        query_weight = sum(self._weight[f] for f in qfeats)
+        precision: dict[int, float] = defaultdict(float)
+        for f in qfeats:
+            share = self._weight[f] / query_weight
+            for doc in self._doc_postings[f]:
+                if doc in recall:
+                    precision[doc] += share
+        scored = [
+            Candidate(self._ids[doc], round(RECALL_WEIGHT * r + PRECISION_WEIGHT * precision[doc], 4))
+            for doc, r in recall.items()
+        ]
+        scored.sort(key=lambda c: (-c.score, c.id))
+        return scored[:limit]

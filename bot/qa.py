@@ -1,0 +1,135 @@
+"""Question answering: from an `Understanding` to the replies a citizen sees.
+
+Pure functions of the knowledge and the config; the conversation module decides when to call them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.answers import aspect_buttons, procedure_answer
+from bot.commitments import Commitment
+from bot.config import Config
+from bot.knowledge import Knowledge
+from bot.replies import Button, Reply, esc, rows
+from bot.textnorm import fold
+from bot.understanding import Understanding
+
+MENU_BUTTONS = (
+    Button("📋 Tra cứu thủ tục", "m:thutuc"),
+    Button("🤝 Cam kết của phường", "m:camket"),
+    Button("📣 Phản ánh cán bộ", "m:phananh"),
+    Button("🔎 Tra cứu phản ánh", "m:tracuu"),
+)
+
+
+def menu_buttons() -> tuple[tuple[Button, ...], ...]:
+    return rows(list(MENU_BUTTONS), per_row=2)
+
+
+def welcome(config: Config) -> Reply:
+    text = (
+        f"Xin chào! Tôi là <b>{esc(config.name)}</b>, trợ lý của bộ phận một cửa.\n\n"
+        "Bạn có thể hỏi tôi bằng lời thường, có dấu hay không dấu đều được, ví dụ:\n"
+        "• <i>làm giấy khai sinh cho con cần gì</i>\n"
+        "• <i>đăng ký tạm trú hết bao nhiêu tiền</i>\n"
+        "• <i>trễ hẹn thì có được xin lỗi không</i>\n\n"
+        "Bạn cũng có thể phản ánh thái độ, hành vi của cán bộ; danh tính của bạn được giữ kín."
+    )
+    return Reply(text, menu_buttons())
+
+
+def help_reply(config: Config) -> Reply:
+    text = (
+        "<b>Các lệnh:</b>\n"
+        "/thutuc – tra cứu thủ tục hành chính theo lĩnh vực\n"
+        "/camket – các cam kết của phường, thành phố\n"
+        "/phananh – phản ánh thái độ, hành vi của cán bộ\n"
+        "/tracuu MÃ – xem tình trạng phản ánh của bạn\n"
+        "/huy – hủy thao tác đang làm\n\n"
+        "Hoặc gõ câu hỏi của bạn, ví dụ: <i>lam cccd o dau</i>.\n"
+        f"Cần hỗ trợ trực tiếp: gọi {esc(config.hotline_name)} ({esc(config.hotline)})."
+    )
+    return Reply(text, menu_buttons())
+
+
+def browse_fields(knowledge: Knowledge) -> Reply:
+    """The list of fields, one button each."""
+    buttons = []
+    for prefix, procs in _by_prefix(knowledge).items():
+        buttons.append(Button(f"{procs[0].field} ({len(procs)})", f"f:{prefix}"))
+    return Reply("Chọn lĩnh vực bạn cần tra cứu:", rows(buttons, per_row=2))
+
+
+def browse_field(knowledge: Knowledge, prefix: str) -> Reply:
+    """The procedures of one field."""
+    procs = _by_prefix(knowledge).get(prefix)
+    if not procs:
+        return browse_fields(knowledge)
+    buttons = [Button(p.name[:60], f"p:{p.id}") for p in procs]
+    buttons.append(Button("⬅️ Các lĩnh vực", "m:thutuc"))
+    return Reply(f"<b>{esc(procs[0].field)}</b>: chọn thủ tục:", rows(buttons))
+
+
+def _by_prefix(knowledge: Knowledge) -> dict[str, list]:
+    grouped: dict[str, list] = {}
+    for proc in knowledge.procedures.values():
+        grouped.setdefault(proc.id.split(".")[0], []).append(proc)
+    return grouped
+
+
+def show_procedure(knowledge: Knowledge, proc_id: str, aspect: str | None) -> Reply:
+    """The answer for one procedure; an unknown id (stale button) leads back to browsing."""
+    proc = knowledge.procedures.get(proc_id)
+    if proc is None:
+        reply = browse_fields(knowledge)
+        return Reply("Thủ tục này không còn trong danh mục. " + reply.text, reply.buttons)
+    return Reply(procedure_answer(proc, aspect), rows(aspect_buttons(proc, aspect), per_row=3))
+
+
+def choices(knowledge: Knowledge, understanding: Understanding) -> Reply:
+    """Close alternatives: let the citizen pick."""
+    aspect = understanding.aspect or ""
+    buttons = []
+    for proc_id in understanding.choices:
+        data = f"a:{aspect}:{proc_id}" if aspect else f"p:{proc_id}"
+        buttons.append(Button(knowledge.procedures[proc_id].name[:60], data))
+    buttons.append(Button("Không phải các thủ tục trên", "m:none"))
+    return Reply("Bạn hỏi về thủ tục nào dưới đây?", rows(buttons))
+
+
+def decline(config: Config) -> Reply:
+    """An honest 'I don't know' with what the assistant can do and who can help."""
+    text = (
+        "Xin lỗi, tôi chưa tìm thấy thủ tục phù hợp với câu hỏi của bạn, nên không dám trả lời đoán.\n\n"
+        "Bạn có thể:\n"
+        "• hỏi lại ngắn gọn tên thủ tục, ví dụ: <i>đăng ký tạm trú cần gì</i>;\n"
+        "• xem danh mục thủ tục theo lĩnh vực (nút bên dưới);\n"
+        f"• gọi {esc(config.hotline_name)}: <b>{esc(config.hotline)}</b>, "
+        "hoặc hỏi trực tiếp tại bộ phận một cửa của phường, xã."
+    )
+    return Reply(text, rows([Button("📋 Xem danh mục thủ tục", "m:thutuc"), Button("🏠 Menu", "m:start")], 2))
+
+
+def greeting_or_decline(config: Config, understanding: Understanding, knowledge: Knowledge) -> Reply:
+    """A greeting gets the welcome; anything else out of scope gets the honest decline."""
+    if knowledge.lexicon.greetings.count(fold(understanding.question)):
+        return welcome(config)
+    return decline(config)
+
+
+def commitment_summary(item: Commitment, today: dt.date) -> str:
+    """One commitment as a short block of text."""
+    lines = [f"<b>{esc(item.title)}</b>"]
+    if item.sample:
+        lines[0] += " <i>(mẫu thử nghiệm)</i>"
+    lines.append(esc(item.entitlement))
+    if item.kind == "task":
+        label = item.status_label(today)
+        lines.append(
+            f"Hạn: {item.deadline:%d/%m/%Y} · Trạng thái: <b>{esc(label)}</b> "
+            f"(cập nhật {item.status_updated:%d/%m/%Y}) · Chỉ tiêu: {esc(item.indicator)}"
+        )
+    source = item.source.document + (f", {item.source.date:%d/%m/%Y}" if item.source.date else "")
+    lines.append(f"<i>Nguồn: {esc(source)}</i>")
+    return "\n".join(lines)

@@ -1,0 +1,100 @@
+"""What the core says back: channel-neutral messages with buttons.
+
+Reply text is a small HTML subset (<b>, <i>, <a>), the one markup Telegram and a terminal can both
+render; every piece of citizen or knowledge text is escaped with `esc` before it is put in. Button
+data is a short ASCII string that must fit Telegram's 64-byte callback limit.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+CALLBACK_LIMIT = 64  # bytes, Telegram's limit on callback_data
+MESSAGE_LIMIT = 4096  # characters, Telegram's limit on one message's text
+
+
+def esc(text: object) -> str:
+    """Escape text for the HTML subset (Telegram accepts &lt; &gt; &amp; &quot;)."""
+    return html.escape(str(text), quote=True)
+
+
+@dataclass(frozen=True)
+class Button:
+    """One choice; `data` comes back to the core when it is pressed."""
+
+    label: str
+    data: str
+
+    def __post_init__(self) -> None:
+        size = len(self.data.encode("utf-8"))
+        if not 1 <= size <= CALLBACK_LIMIT:
+            raise ValueError(f"button data must be 1-{CALLBACK_LIMIT} bytes, got {size}: {self.data!r}")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to the person the core is talking to."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = field(default=())
+
+    def all_buttons(self) -> list[Button]:
+        return [b for row in self.buttons for b in row]
+
+
+def rows(buttons: list[Button], per_row: int = 1) -> tuple[tuple[Button, ...], ...]:
+    """Lay buttons out in rows of `per_row`."""
+    return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
+
+
+_TAG = re.compile(r"<(/?)(b|i|a)(?:\s[^>]*)?>")
+
+
+def to_plain(text: str) -> str:
+    """Render the HTML subset as plain text (for the terminal and for length checks)."""
+    return html.unescape(_TAG.sub("", text))
+
+
+def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Split a long reply into messages under `limit` characters, at line breaks.
+
+    Our markup never spans lines, so cutting between lines keeps every tag balanced. A single line
+    longer than the limit (citizen text pasted whole) is cut between words, outside tags.
+    """
+    chunks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        for piece in _cut_line(line, limit):
+            candidate = f"{current}\n{piece}" if current else piece
+            if len(candidate) <= limit:
+                current = candidate
+            else:
+                if current:
+                    chunks.append(current)
+                current = piece
+    if current or not chunks:
+        chunks.append(current)
+    return chunks
+
+
+def _cut_line(line: str, limit: int) -> list[str]:
+    if len(line) <= limit:
+        return [line]
+    pieces: list[str] = []
+    rest = line
+    while len(rest) > limit:
+        cut = rest.rfind(" ", 0, limit)
+        open_tag = rest.rfind("<", 0, limit)
+        if open_tag > rest.rfind(">", 0, limit):
+            cut = min(cut, open_tag) if cut > 0 else open_tag
+        entity = rest.rfind("&", 0, limit)
+        if entity > rest.rfind(";", 0, limit) and entity > 0:
+            cut = min(cut, entity) if cut > 0 else entity
+        if cut <= 0:
+            cut = limit
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    pieces.append(rest)
+    return pieces

@@ -1,0 +1,60 @@
+"""Vietnamese text as citizens type it, folded to a form we can match on.
+
+Folding makes every spelling of a word meet: NFC and NFD input, old and new tone placement
+("hoà"/"hòa"), text with or without diacritics ("đ" becomes "d"), upper or lower case, stray
+punctuation and control characters. Matching then happens on ASCII syllables, which is what a third
+of our users type anyway.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+# Sentence ends: the question in a long message is usually the last sentence.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
+
+
+def clean(text: str) -> str:
+    """NFC-normalise, drop control and zero-width characters, collapse whitespace."""
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL.sub(" ", text)
+    return " ".join(text.split())
+
+
+def strip_diacritics(text: str) -> str:
+    """Remove Vietnamese diacritics: "Đăng ký hoà giải" -> "Dang ky hoa giai"."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII words separated by single spaces, for matching."""
+    ascii_text = strip_diacritics(clean(text)).lower()
+    return _NON_WORD.sub(" ", ascii_text).strip()
+
+
+def tokens(text: str) -> list[str]:
+    """The folded syllables of `text`."""
+    folded = fold(text)
+    return folded.split() if folded else []
+
+
+def sentences(text: str) -> list[str]:
+    """Split a message into sentences (on . ! ? … and line breaks), dropping empty ones."""
+    return [s for s in (part.strip() for part in _SENTENCE_END.split(clean_lines(text))) if s]
+
+
+def clean_lines(text: str) -> str:
+    """Like `clean`, but keeps line breaks, which separate sentences in chat messages."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub(" ", text)
+    return "\n".join(" ".join(line.split()) for line in text.split("\n"))
+
+
+def has_letters(text: str) -> bool:
+    """True when the text holds at least one letter or digit (not only emoji or punctuation)."""
+    return bool(tokens(text))

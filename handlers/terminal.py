@@ -1,0 +1,55 @@
+"""Terminal channel: chat with the assistant in a shell, buttons shown as numbered choices."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from typing import TextIO
+
+from bot.conversation import Assistant, Incoming
+from bot.replies import Button, Reply, to_plain
+
+TERMINAL_USER = "terminal:local"
+
+
+def render(reply: Reply, first_number: int = 1) -> tuple[str, list[Button]]:
+    """Plain text of a reply, its buttons numbered from `first_number`."""
+    text = to_plain(reply.text)
+    buttons = reply.all_buttons()
+    lines = [text]
+    for offset, button in enumerate(buttons):
+        lines.append(f"  [{first_number + offset}] {button.label}")
+    return "\n".join(lines), buttons
+
+
+def chat(assistant: Assistant, lines: Iterable[str] | None = None, out: TextIO = sys.stdout) -> None:
+    """Run the conversation loop until end of input or "/thoat"."""
+    out.write("Trợ lý Một cửa (gõ câu hỏi; số để chọn nút; /thoat để thoát)\n\n")
+    shown, buttons = render(assistant.handle(Incoming(TERMINAL_USER, text="/start"))[0])
+    out.write(shown + "\n")
+    source = lines if lines is not None else _stdin_lines(out)
+    for raw in source:
+        line = raw.strip()
+        if line in ("/thoat", "/exit", "/quit"):
+            break
+        if line.isdigit() and 1 <= int(line) <= len(buttons):
+            msg = Incoming(TERMINAL_USER, button=buttons[int(line) - 1].data)
+        else:
+            msg = Incoming(TERMINAL_USER, text=line)
+        buttons = []
+        for reply in assistant.handle(msg):
+            text, new_buttons = render(reply, len(buttons) + 1)
+            buttons += new_buttons
+            out.write("\n" + text + "\n")
+        out.write("\n")
+        out.flush()
+
+
+def _stdin_lines(out: TextIO) -> Iterable[str]:
+    while True:
+        out.write("> ")
+        out.flush()
+        line = sys.stdin.readline()
+        if not line:
+            return
+        yield line
