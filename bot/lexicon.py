@@ -31,6 +31,9 @@ class LexiconFile(BaseModel):
     complaint: list[Text]  # cues that a message reports misconduct
     complaint_report: list[Text]  # cues that a message narrates the asker's own case
     commitment: list[Text]  # cues that a message asks what the desk has pledged
+    commitment_weak: list[Text]  # commitment words procedure questions use in passing
+    officials: list[Text]  # who misconduct is about
+    misconduct_soft: list[Text]  # conduct cues that need an official and a narrated incident
     rights_question: list[Text]  # "có được ... không": asks about an entitlement, not a report
     off_topic: list[Text]  # cues of chit-chat that share words with procedures
     greetings: list[Text] = Field(default_factory=list)
@@ -61,6 +64,10 @@ class Cues:
     def count(self, folded_text: str) -> int:
         return len(self.find(folded_text))
 
+    def remove(self, folded_text: str) -> str:
+        """The text with every cue phrase blanked out."""
+        return self.pattern.sub(" ", folded_text) if self.pattern else folded_text
+
 
 @dataclass(frozen=True)
 class Lexicon:
@@ -72,6 +79,9 @@ class Lexicon:
     complaint: Cues
     complaint_report: Cues
     commitment: Cues
+    commitment_weak: Cues
+    officials: Cues
+    misconduct_soft: Cues
     rights_question: Cues
     off_topic: Cues
     greetings: Cues
@@ -96,6 +106,9 @@ class Lexicon:
             complaint=Cues.of(data.complaint),
             complaint_report=Cues.of(data.complaint_report),
             commitment=Cues.of(data.commitment),
+            commitment_weak=Cues.of(data.commitment_weak),
+            officials=Cues.of(data.officials),
+            misconduct_soft=Cues.of(data.misconduct_soft),
             rights_question=Cues.of(data.rights_question),
             off_topic=Cues.of(data.off_topic),
             greetings=Cues.of(data.greetings),

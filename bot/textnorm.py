@@ -13,6 +13,8 @@ import unicodedata
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+# "ký"/"kí", "lý"/"lí", "Mỹ"/"Mĩ": both spellings are correct Vietnamese; fold final y to i.
+_FINAL_Y = re.compile(r"\b([bcdghklmnprstvx])y\b")
 # Sentence ends: the question in a long message is usually the last sentence.
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 
@@ -34,7 +36,7 @@ def strip_diacritics(text: str) -> str:
 def fold(text: str) -> str:
     """Lower-case ASCII words separated by single spaces, for matching."""
     ascii_text = strip_diacritics(clean(text)).lower()
-    return _NON_WORD.sub(" ", ascii_text).strip()
+    return _FINAL_Y.sub(r"\1i", _NON_WORD.sub(" ", ascii_text)).strip()
 
 
 def tokens(text: str) -> list[str]:

@@ -63,6 +63,13 @@ def detect_aspect(knowledge: Knowledge, folded: str) -> str | None:
     return best[2] if best else None
 
 
+def _asks_question(knowledge: Knowledge, text: str, focus_folded: str) -> bool:
+    """A question about rights or rules ("có được ... không?") rather than a narrated incident."""
+    if knowledge.lexicon.rights_question.count(focus_folded):
+        return True
+    return text.rstrip().endswith("?") or focus_folded.endswith((" khong", " chua", " ko"))
+
+
 def _focus(text: str) -> str:
     """The last sentence holding letters: in a long story, the question comes last."""
     parts = [s for s in sentences(text) if has_letters(s)]
@@ -94,21 +101,30 @@ def understand(knowledge: Knowledge, question: str) -> Understanding:
     commitment_ids = tuple(c.id for c in commitments)
 
     complaint = lex.complaint.count(folded)
-    commitment = lex.commitment.count(folded)
-    asks_rights = lex.rights_question.count(focus_folded) > 0
+    weak_commitment = lex.commitment_weak.count(folded)
+    commitment = lex.commitment.count(lex.commitment_weak.remove(folded))
+    asks = _asks_question(knowledge, text, focus_folded)
     narrates = lex.complaint_report.count(folded) > 0
+    soft_complaint = lex.officials.count(folded) and lex.misconduct_soft.count(folded) and not asks
+    best_commitment = commitments[0].score if commitments else 0.0
+    names_procedure = top >= ACCEPT_SCORE and (top >= CLEAR_PROCEDURE_SCORE or not commitment) and top > best_commitment
 
-    if complaint and not (asks_rights and (commitment or commitments) and not narrates):
-        return Understanding(question, "complaint", candidates=tuple(candidates), commitment_ids=commitment_ids)
-    names_procedure = top >= CLEAR_PROCEDURE_SCORE and not commitments
-    if (commitment or commitments) and not names_procedure:
-        return Understanding(question, "commitment", candidates=tuple(candidates), commitment_ids=commitment_ids)
-    if lex.off_topic.count(folded):
-        return Understanding(question, "none", candidates=tuple(candidates))
-    if top < ACCEPT_SCORE:
-        return Understanding(question, "none", candidates=tuple(candidates))
+    def as_kind(kind: Kind) -> Understanding:
+        return Understanding(question, kind, candidates=tuple(candidates), commitment_ids=commitment_ids)
 
+    if complaint and not (asks and commitment and not narrates):
+        return as_kind("complaint")
+    if (commitment or weak_commitment) and narrates and not asks and not names_procedure:
+        return as_kind("complaint")  # "hồ sơ của tôi trễ hẹn mà ...": a report, not a question
+    if soft_complaint and narrates and not names_procedure:
+        return as_kind("complaint")
+    if commitment and not names_procedure:
+        return as_kind("commitment")
     aspect = detect_aspect(knowledge, focus_folded) or detect_aspect(knowledge, folded)
+    if lex.off_topic.count(folded) and top < CLEAR_PROCEDURE_SCORE and aspect is None:
+        return as_kind("none")  # chit-chat that shares words with a procedure
+    if top < ACCEPT_SCORE:
+        return as_kind("none")
     close = [c for c in candidates if c.score >= ACCEPT_SCORE and top - c.score < AMBIGUITY_MARGIN]
     best = candidates[0].id
     if len(close) > 1:
