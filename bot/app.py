@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.complaints.store import Store
 from bot.config import Config, load_config, resolve
 from bot.conversation import Assistant, KnowledgeHolder
 from bot.knowledge import Knowledge, check_knowledge
@@ -63,6 +64,14 @@ def reload_knowledge(loaded: Loaded, holder: KnowledgeHolder) -> list[Problem]:
     return problems
 
 
-def make_assistant(loaded: Loaded) -> Assistant:
-    """The conversation core over the loaded knowledge."""
-    return Assistant(KnowledgeHolder(loaded.knowledge), loaded.config)
+def open_store(loaded: Loaded) -> Store:
+    """The deployment's database (created and migrated on first use)."""
+    return Store(resolve(loaded.config_path, loaded.config.database))
+
+
+def make_assistant(loaded: Loaded, store: Store, demo_staff: frozenset[str] = frozenset()) -> Assistant:
+    """The conversation core over the loaded knowledge, able to reload it in place."""
+    holder = KnowledgeHolder(loaded.knowledge)
+    return Assistant(
+        holder, loaded.config, store, reload=lambda: reload_knowledge(loaded, holder), demo_staff=demo_staff
+    )

@@ -21,8 +21,10 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 # Words that must not appear in a 2026 catalogue as if still in force: the district level is gone
 # since 1/7/2025, the household book since 1/1/2023 and the CMND card since 1/1/2025.
 OBSOLETE_PATTERNS = (
-    (re.compile(r"\b(UBND|Ủy ban nhân dân|Uỷ ban nhân dân|Công an|Phòng [^,.;]*) (cấp )?huyện", re.I),
-     "refers to the district level, abolished on 1/7/2025"),
+    (
+        re.compile(r"\b(UBND|Ủy ban nhân dân|Uỷ ban nhân dân|Công an|Phòng [^,.;]*) (cấp )?huyện", re.I),
+        "refers to the district level, abolished on 1/7/2025",
+    ),
     (re.compile(r"\bquận[, ]+huyện\b", re.I), "refers to the district level, abolished on 1/7/2025"),
     (re.compile(r"\bCMND\b|chứng minh nhân dân", re.I), "asks for a CMND, no longer valid"),
 )

@@ -11,7 +11,8 @@ import json
 import sys
 from pathlib import Path
 
-from bot.app import check, default_config_path, load, make_assistant
+from bot.app import check, default_config_path, load, make_assistant, open_store
+from bot.complaints.store import Store
 from bot.config import telegram_token
 from bot.conversation import Incoming
 from bot.replies import to_plain
@@ -54,9 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     if command == "start":
         command = "run" if telegram_token() else "chat"
     if command == "chat":
-        from handlers.terminal import chat
+        from handlers.terminal import TERMINAL_USER, chat
 
-        chat(make_assistant(loaded))
+        chat(make_assistant(loaded, open_store(loaded), demo_staff=frozenset({TERMINAL_USER})))
         return 0
     if command == "run":
         from handlers.telegram_app import run
@@ -101,9 +102,9 @@ def _ask(loaded, question: str | None, as_json: bool) -> int:
             print(json.dumps(result.as_json(), ensure_ascii=False), flush=True)
         return 0
     if not question:
-        print("Cần một câu hỏi, ví dụ: python -m bot ask \"làm căn cước ở đâu\"", file=sys.stderr)
+        print('Cần một câu hỏi, ví dụ: python -m bot ask "làm căn cước ở đâu"', file=sys.stderr)
         return 2
-    assistant = make_assistant(loaded)
+    assistant = make_assistant(loaded, Store(":memory:"))  # asking never touches the deployment's data
     for reply in assistant.handle(Incoming("cli:ask", text=question)):
         print(to_plain(reply.text))
         for n, button in enumerate(reply.all_buttons(), start=1):

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from bot.categories import COMPLAINT_CATEGORIES
 from bot.yamlsource import Problem, load_models
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -27,18 +28,6 @@ STATUS_LABELS = {
     "dang-thuc-hien": "Đang thực hiện",
     "hoan-thanh": "Hoàn thành",
 }
-
-COMPLAINT_CATEGORIES = (
-    "tho-o",
-    "hach-dich",
-    "phien-ha",
-    "doi-tien",
-    "giay-to-ngoai-quy-dinh",
-    "tre-hen",
-    "vang-mat",
-    "dun-day",
-    "khac",
-)
 
 
 class Source(BaseModel):

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from bot.commitments import COMPLAINT_CATEGORIES
+from bot.categories import COMPLAINT_CATEGORIES
 from bot.yamlsource import Problem, load_model
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]

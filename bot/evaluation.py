@@ -90,8 +90,11 @@ def evaluate(
                 report.aspect.add(got.aspect == item["aspect"])
         else:
             ok = got.kind == kind
-            {"none": report.none_declined, "complaint": report.complaint_intent,
-             "commitment": report.commitment_intent}[kind].add(ok)
+            {
+                "none": report.none_declined,
+                "complaint": report.complaint_intent,
+                "commitment": report.commitment_intent,
+            }[kind].add(ok)
         if _has_no_diacritics(q):
             report.no_diacritics.add(ok)
         if not ok:

@@ -13,6 +13,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from bot.categories import COMPLAINT_CATEGORIES
 from bot.textnorm import fold
 from bot.yamlsource import Problem, load_model
 
@@ -37,6 +38,7 @@ class LexiconFile(BaseModel):
     rights_question: list[Text]  # "có được ... không": asks about an entitlement, not a report
     off_topic: list[Text]  # cues of chit-chat that share words with procedures
     greetings: list[Text] = Field(default_factory=list)
+    complaint_categories: dict[Text, list[Text]] = Field(default_factory=dict)  # category -> cues
 
 
 def _phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:
@@ -85,6 +87,14 @@ class Lexicon:
     rights_question: Cues
     off_topic: Cues
     greetings: Cues
+    categories: dict[str, Cues]
+
+    def guess_category(self, text: str) -> str | None:
+        """The complaint category whose cues a message names most, or None."""
+        folded = self.expand(fold(text))
+        counts = {cat: cues.count(folded) for cat, cues in self.categories.items()}
+        best = max(counts, key=counts.get, default=None)  # type: ignore[arg-type]
+        return best if best and counts[best] else None
 
     def expand(self, folded_text: str) -> str:
         """Replace abbreviations and synonyms in folded text with the catalogue's words."""
@@ -112,6 +122,7 @@ class Lexicon:
             rights_question=Cues.of(data.rights_question),
             off_topic=Cues.of(data.off_topic),
             greetings=Cues.of(data.greetings),
+            categories={cat: Cues.of(cues) for cat, cues in data.complaint_categories.items()},
         )
 
 
@@ -120,6 +131,9 @@ def load_lexicon(path: Path) -> tuple[Lexicon | None, list[Problem]]:
     data, problems = load_model(path, LexiconFile)
     if data is None:
         return None, problems
+    unknown_categories = sorted(set(data.complaint_categories) - set(COMPLAINT_CATEGORIES))
+    if unknown_categories:
+        problems.append(Problem(str(path), 1, f"complaint_categories: unknown {unknown_categories}"))
     unknown = sorted(set(data.aspects) - set(ASPECTS))
     if unknown:
         problems.append(Problem(str(path), 1, f"aspects: unknown aspect(s) {unknown}; expected {list(ASPECTS)}"))

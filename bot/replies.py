@@ -1,6 +1,6 @@
 """What the core says back: channel-neutral messages with buttons.
 
-Reply text is a small HTML subset (<b>, <i>, <a>), the one markup Telegram and a terminal can both
+Reply text is a small HTML subset (<b>, <i>, <a>, <code>), the one markup Telegram and a terminal can both
 render; every piece of citizen or knowledge text is escaped with `esc` before it is put in. Button
 data is a short ASCII string that must fit Telegram's 64-byte callback limit.
 """
@@ -39,6 +39,8 @@ class Reply:
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = field(default=())
+    force_reply: bool = False  # ask the channel to open a reply box (needed in Telegram groups)
+    photo: str | None = None  # a channel file id to send as a photo with this text as caption
 
     def all_buttons(self) -> list[Button]:
         return [b for row in self.buttons for b in row]
@@ -49,7 +51,7 @@ def rows(buttons: list[Button], per_row: int = 1) -> tuple[tuple[Button, ...], .
     return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
 
 
-_TAG = re.compile(r"<(/?)(b|i|a)(?:\s[^>]*)?>")
+_TAG = re.compile(r"<(/?)(b|i|a|code)(?:\s[^>]*)?>")
 
 
 def to_plain(text: str) -> str:

@@ -169,10 +169,7 @@ class WorkCalendar:
         if full is None:
             return []
         spans = [self.morning, self.afternoon] if full else [self.morning]
-        return [
-            (datetime.combine(d, start, self._zone), datetime.combine(d, end, self._zone))
-            for start, end in spans
-        ]
+        return [(datetime.combine(d, start, self._zone), datetime.combine(d, end, self._zone)) for start, end in spans]
 
     def _local(self, moment: datetime) -> datetime:
         if moment.tzinfo is None or moment.utcoffset() is None:
@@ -249,7 +246,7 @@ class WorkCalendar:
             day -= timedelta(days=1)  # so that the loop below finds D itself first
             days = 1
         counted = 0
-        for _ in range(_MAX_SCAN_DAYS * max(1, math.ceil(days / 200))):
+        for _ in range(_MAX_SCAN_DAYS + 7 * days):
             day += timedelta(days=1)
             sessions = self._sessions(day)
             if sessions:

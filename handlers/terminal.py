@@ -1,11 +1,20 @@
-"""Terminal channel: chat with the assistant in a shell, buttons shown as numbered choices."""
+"""Terminal channel: chat with the assistant in a shell, buttons shown as numbered choices.
+
+Messages the core queues for other chats (a ward's group, notifications) are delivered here too,
+printed with their destination, so the whole complaint cycle can be tried on one screen: the local
+user is the citizen and, in this demo channel only, may also press the ward's buttons.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Iterable
 from typing import TextIO
 
+from bot.complaints.outbox import deliver_due
+from bot.complaints.routing import unit_name
+from bot.config import Config
 from bot.conversation import Assistant, Incoming
 from bot.replies import Button, Reply, to_plain
 
@@ -15,6 +24,8 @@ TERMINAL_USER = "terminal:local"
 def render(reply: Reply, first_number: int = 1) -> tuple[str, list[Button]]:
     """Plain text of a reply, its buttons numbered from `first_number`."""
     text = to_plain(reply.text)
+    if reply.photo:
+        text += f"\n[ảnh: {reply.photo}]"
     buttons = reply.all_buttons()
     lines = [text]
     for offset, button in enumerate(buttons):
@@ -22,8 +33,29 @@ def render(reply: Reply, first_number: int = 1) -> tuple[str, list[Button]]:
     return "\n".join(lines), buttons
 
 
+class TerminalSender:
+    """Outbox sender that prints each message with where it would go."""
+
+    def __init__(self, config: Config, out: TextIO) -> None:
+        self.config = config
+        self.out = out
+        self.shown: list[tuple[str, Reply]] = []
+
+    def destination(self, target: str) -> str:
+        if target == TERMINAL_USER:
+            return "bạn"
+        if target.startswith(("ward:", "supervisor:")):
+            return f"nhóm {unit_name(self.config, target)}"
+        return target
+
+    async def send(self, target: str, reply: Reply) -> str | None:
+        self.shown.append((target, reply))
+        return str(len(self.shown))
+
+
 def chat(assistant: Assistant, lines: Iterable[str] | None = None, out: TextIO = sys.stdout) -> None:
     """Run the conversation loop until end of input or "/thoat"."""
+    sender = TerminalSender(assistant.config, out)
     out.write("Trợ lý Một cửa (gõ câu hỏi; số để chọn nút; /thoat để thoát)\n\n")
     shown, buttons = render(assistant.handle(Incoming(TERMINAL_USER, text="/start"))[0])
     out.write(shown + "\n")
@@ -41,6 +73,12 @@ def chat(assistant: Assistant, lines: Iterable[str] | None = None, out: TextIO =
             text, new_buttons = render(reply, len(buttons) + 1)
             buttons += new_buttons
             out.write("\n" + text + "\n")
+        sender.shown.clear()
+        asyncio.run(deliver_due(assistant.store, sender))
+        for target, reply in sender.shown:
+            text, new_buttons = render(reply, len(buttons) + 1)
+            buttons += new_buttons
+            out.write(f"\n── gửi đến {sender.destination(target)} ──\n{text}\n")
         out.write("\n")
         out.flush()
 

@@ -1,0 +1,1 @@
+"""Conduct complaints: intake, storage, routing, the ward's handling and the outbox."""

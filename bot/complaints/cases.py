@@ -1,0 +1,376 @@
+"""What happens to a stored case: submission, the ward's actions, the citizen's follow-up.
+
+Each function applies one action through `Store.change`/`Store.create`, so the status, its
+history, the audit entry and the notifications to send are committed together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from bot.categories import CATEGORY_LABELS
+from bot.commitments import Commitment
+from bot.complaints import texts
+from bot.complaints.intake import Draft
+from bot.complaints.routing import Route, may_act, route_for, unit_name
+from bot.complaints.store import Complaint, NewComplaint, Outgoing, Store
+from bot.config import Config
+from bot.replies import Button, Reply, esc, rows
+
+DUPLICATE_WINDOW = dt.timedelta(hours=24)
+LIMIT_WINDOW = dt.timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class CaseContext:
+    """What case handling needs; built by the conversation core for each event."""
+
+    config: Config
+    store: Store
+    pledge_for: Callable[[str, str], Commitment | None]  # (category, ward code) -> the pledge it breaks
+    registered: dict[str, int]  # groups registered at run time: route key -> chat id
+    demo_staff: frozenset[str] = frozenset()  # channel users allowed to act anywhere (terminal demo)
+
+
+def _ward_name(ctx: CaseContext, case: Complaint) -> str:
+    ward = ctx.config.ward(case.ward_code)
+    return ward.name if ward else case.ward_code
+
+
+def _forward_messages(ctx: CaseContext, case: Complaint, note: str | None = None) -> list[Outgoing]:
+    unit = unit_name(ctx.config, case.route)
+    pledge = ctx.pledge_for(case.category, case.ward_code)
+    messages = [
+        Outgoing(case.route, texts.forward(case, unit, _ward_name(ctx, case), pledge, note), "forward", case.code)
+    ]
+    if case.photo:
+        messages.append(Outgoing(case.route, texts.evidence(case), "evidence", case.code))
+    return messages
+
+
+def submit(ctx: CaseContext, user: str, draft: Draft) -> tuple[Complaint | None, list[Reply]]:
+    """Store a confirmed intake and queue its forward; refuse politely over the daily limit."""
+    config = ctx.config
+    new = NewComplaint(
+        user=user,
+        ward_code=draft.ward_code or "",
+        route="",
+        category=draft.category or "khac",
+        occurred=draft.occurred or "",
+        description=draft.description or "",
+        official=draft.official,
+        dossier=draft.dossier,
+        photo=draft.photo,
+        consent=draft.consent,
+        contact_name=draft.contact_name,
+        contact=draft.contact,
+    )
+    duplicate = ctx.store.find_duplicate(new, DUPLICATE_WINDOW)
+    if duplicate is not None:
+        return duplicate, [
+            Reply(
+                f"Phản ánh này đã được gửi trước đó với mã <b>{esc(duplicate.code)}</b>; tôi không tạo thêm bản trùng. "
+                f"Xem tình trạng: /tracuu {esc(duplicate.code)}"
+            )
+        ]
+    limit = config.complaints.daily_limit_per_user
+    if ctx.store.count_recent(user, LIMIT_WINDOW) >= limit:
+        return None, [
+            Reply(
+                f"Bạn đã gửi {limit} phản ánh trong 24 giờ qua, là mức tối đa mỗi ngày để hệ thống phục vụ công bằng. "
+                f"Phản ánh đang soạn vẫn được giữ; bạn có thể gửi lại vào ngày mai, hoặc gọi {esc(config.hotline_name)} "
+                f"({esc(config.hotline)}) nếu việc gấp."
+            )
+        ]
+    route = route_for(config, new.ward_code, new.category, new.official, new.description)
+    pledge = ctx.pledge_for(new.category, new.ward_code)
+    new.route, new.sensitive = route.key, route.sensitive
+    new.commitment_ids = [pledge.id] if pledge else []
+
+    def messages(code: str) -> list[Outgoing]:
+        stub = _preview(new, code)
+        return _forward_messages(ctx, stub, route.reason and f"Chuyển thẳng cấp trên: {route.reason}.")
+
+    case = ctx.store.create(new, messages)
+    unit = unit_name(config, case.route)
+    lines = [
+        f"✅ <b>Đã ghi nhận phản ánh.</b> Mã tra cứu: <b>{esc(case.code)}</b>",
+        f"Phản ánh được chuyển đến: <b>{esc(unit)}</b>.",
+        "Bạn sẽ nhận thông báo ở đây mỗi khi có tiến triển. Tra cứu: /tracuu " + esc(case.code),
+        "Danh tính: " + ("đã đồng ý cung cấp cho đơn vị xử lý." if case.consent else "<b>ẩn danh</b>."),
+    ]
+    if (line := texts.pledge_line(pledge)) is not None:
+        lines.append(line)
+    return case, [Reply("\n".join(lines))]
+
+
+def _preview(new: NewComplaint, code: str) -> Complaint:
+    """The case as it will be stored, to render its forward inside the same transaction."""
+    now = dt.datetime.now(dt.UTC)
+    return Complaint(
+        code=code,
+        user=new.user,
+        ward_code=new.ward_code,
+        route=new.route,
+        category=new.category,
+        occurred=new.occurred,
+        description=new.description,
+        official=new.official,
+        dossier=new.dossier,
+        photo=new.photo,
+        consent=new.consent,
+        contact_name=new.contact_name if new.consent else None,
+        contact=new.contact if new.consent else None,
+        status="new",
+        sensitive=new.sensitive,
+        commitment_ids=tuple(new.commitment_ids),
+        rating=None,
+        reopened=0,
+        created_at=now,
+        updated_at=now,
+        acknowledged_at=None,
+        resolved_at=None,
+    )
+
+
+# -- the ward's side ---------------------------------------------------------------------------
+
+WARD_PROMPTS = {
+    "reply": "💬 Nhập nội dung <b>trả lời người dân</b> cho phản ánh {code} (trả lời tin nhắn này):",
+    "info": "❓ Nhập <b>câu hỏi cần người dân bổ sung</b> cho phản ánh {code} (trả lời tin nhắn này):",
+    "resolve": "✔️ Nhập <b>kết quả giải quyết</b> phản ánh {code} (bắt buộc; trả lời tin nhắn này):",
+    "notours": "↪️ Nhập <b>lý do</b> phản ánh {code} không thuộc thẩm quyền (trả lời tin nhắn này):",
+}
+
+
+def _channel_int(key: str | None) -> int | None:
+    if not key:
+        return None
+    try:
+        return int(key.rsplit(":", 1)[1])
+    except (IndexError, ValueError):
+        return None
+
+
+def authorised(ctx: CaseContext, case: Complaint, actor: str, chat: str | None) -> bool:
+    """The authorisation rule of `bot.complaints.routing.may_act`, plus the terminal demo user."""
+    if actor in ctx.demo_staff:
+        return True
+    return may_act(ctx.config, case.route, _channel_int(actor), _channel_int(chat), ctx.registered)
+
+
+def refuse(ctx: CaseContext, code: str, actor: str, action: str) -> Reply:
+    ctx.store.record(actor, f"refused:{action}", code, "not staff of the responsible unit")
+    return Reply("⛔ Bạn không thuộc cán bộ được phân công xử lý phản ánh này, nên không thể thao tác.")
+
+
+def acknowledge(ctx: CaseContext, case: Complaint, actor: str) -> Reply:
+    unit = unit_name(ctx.config, case.route)
+    note = texts.notify(case.code, f"{esc(unit)} đã <b>tiếp nhận</b> phản ánh của bạn và đang xử lý.")
+    changed = ctx.store.change(
+        case.code,
+        actor,
+        "acknowledge",
+        status="acknowledged",
+        messages=[Outgoing(case.user, note, "notify", case.code)],
+        expect_status=("new", "reopened"),
+    )
+    if changed is None:
+        return Reply(
+            f"Phản ánh {esc(case.code)} đã được tiếp nhận trước đó (trạng thái: "
+            f"{texts.STATUS_LABELS.get(case.status, case.status)})."
+        )
+    return Reply(f"✅ Đã tiếp nhận phản ánh {esc(case.code)}. Người dân đã được thông báo.")
+
+
+def ward_text(ctx: CaseContext, case: Complaint, actor: str, action: str, text: str) -> Reply:
+    """Apply the text a staff member typed for a pending action (reply, info, resolve, notours)."""
+    unit = unit_name(ctx.config, case.route)
+    body = esc(text)
+    if case.status in ("withdrawn", "closed"):
+        return Reply(
+            f"Phản ánh {esc(case.code)} đã {texts.STATUS_LABELS[case.status].lower()}; không thể thao tác thêm."
+        )
+    if action == "reply":
+        note = texts.notify(
+            case.code,
+            f"Cán bộ {esc(unit)} trả lời:\n<i>{body}</i>",
+            rows([Button("✍️ Trả lời phường", f"c:answer:{case.code}")]),
+        )
+        ctx.store.change(case.code, actor, "reply", note=text, messages=[Outgoing(case.user, note, "relay", case.code)])
+        return Reply(f"📨 Đã gửi câu trả lời đến người dân (phản ánh {esc(case.code)}).")
+    if action == "info":
+        note = texts.notify(
+            case.code,
+            f"{esc(unit)} cần bạn <b>bổ sung thông tin</b>:\n<i>{body}</i>",
+            rows([Button("✍️ Trả lời phường", f"c:answer:{case.code}")]),
+        )
+        ctx.store.change(
+            case.code,
+            actor,
+            "request_info",
+            status="info_requested",
+            note=text,
+            messages=[Outgoing(case.user, note, "relay", case.code)],
+        )
+        return Reply(f"📨 Đã gửi câu hỏi đến người dân (phản ánh {esc(case.code)}); câu trả lời sẽ được chuyển về đây.")
+    if action == "resolve":
+        note = texts.notify(
+            case.code,
+            f"{esc(unit)} báo đã <b>giải quyết</b>:\n<i>{body}</i>\n\nBạn đánh giá kết quả thế nào?",
+            rows(texts.rating_buttons(case.code), per_row=5),
+        )
+        ctx.store.change(
+            case.code,
+            actor,
+            "resolve",
+            status="resolved",
+            note=text,
+            messages=[Outgoing(case.user, note, "notify", case.code)],
+        )
+        return Reply(f"✔️ Đã ghi nhận kết quả giải quyết phản ánh {esc(case.code)}. Người dân sẽ đánh giá.")
+    if action == "notours":
+        return transfer_choices(ctx, case, text)
+    return Reply("Thao tác không hợp lệ.")
+
+
+def transfer_choices(ctx: CaseContext, case: Complaint, reason: str) -> Reply:
+    """After a "not ours" reason: where should the case go instead?"""
+    ward = ctx.config.ward(case.ward_code)
+    buttons = [
+        Button(w.name, f"w:to:{case.code}:ward:{w.code}") for w in ctx.config.wards if f"ward:{w.code}" != case.route
+    ]
+    if ward is not None and case.route != f"supervisor:{ward.supervisor}":
+        buttons.append(
+            Button(
+                unit_name(ctx.config, f"supervisor:{ward.supervisor}"), f"w:to:{case.code}:supervisor:{ward.supervisor}"
+            )
+        )
+    return Reply(f"Lý do: <i>{esc(reason)}</i>\nChuyển phản ánh {esc(case.code)} đến đơn vị nào?", rows(buttons, 2))
+
+
+def transfer(ctx: CaseContext, case: Complaint, actor: str, destination: str, reason: str) -> Reply:
+    """Send a case to another ward or to the supervisory unit, telling the citizen who decided and why."""
+    route = Route.parse(destination)
+    if route.kind not in ("ward", "supervisor") or unit_name(ctx.config, destination) == route.id:
+        return Reply("Đơn vị chuyển đến không hợp lệ.")
+    old_unit, new_unit = unit_name(ctx.config, case.route), unit_name(ctx.config, destination)
+    moved = replace(case, route=destination, status="new")
+    note = texts.notify(
+        case.code,
+        f"{esc(old_unit)} cho biết phản ánh không thuộc thẩm quyền (lý do: "
+        f"<i>{esc(reason)}</i>) và đã chuyển đến <b>{esc(new_unit)}</b>.",
+    )
+    messages = [
+        *_forward_messages(ctx, moved, f"Được chuyển từ {old_unit}. Lý do: {reason}"),
+        Outgoing(case.user, note, "notify", case.code),
+    ]
+    changed = ctx.store.change(
+        case.code,
+        actor,
+        "transfer",
+        status="new",
+        note=f"{case.route} -> {destination}: {reason}",
+        updates={"route": destination},
+        messages=messages,
+        expect_status=texts.OPEN_STATUSES,
+    )
+    if changed is None:
+        return Reply("Phản ánh này không còn ở trạng thái có thể chuyển.")
+    return Reply(f"↪️ Đã chuyển phản ánh {esc(case.code)} đến {esc(new_unit)}.")
+
+
+# -- the citizen's side ------------------------------------------------------------------------
+
+
+def find_own(ctx: CaseContext, user: str, code: str | None) -> Complaint | None:
+    """A case by code, only if `user` is its author (anyone else is told it does not exist)."""
+    if code is None:
+        return None
+    case = ctx.store.get(code)
+    return case if case is not None and case.user == user else None
+
+
+def show(ctx: CaseContext, case: Complaint) -> Reply:
+    return texts.citizen_view(case, _ward_name(ctx, case), ctx.store.history(case.code))
+
+
+def list_own(ctx: CaseContext, user: str) -> Reply:
+    cases = ctx.store.list(user=user, limit=20)
+    if not cases:
+        return Reply("Bạn chưa gửi phản ánh nào. Gõ /phananh để gửi phản ánh.")
+    buttons = [
+        Button(
+            f"{c.code} · {CATEGORY_LABELS.get(c.category, c.category)[:30]} · "
+            f"{texts.STATUS_LABELS.get(c.status, c.status)[:25]}",
+            f"c:show:{c.code}",
+        )
+        for c in cases
+    ]
+    return Reply("Các phản ánh của bạn (mới nhất trước):", rows(buttons))
+
+
+def withdraw(ctx: CaseContext, case: Complaint) -> Reply:
+    unit = unit_name(ctx.config, case.route)
+    note = Reply(f"ℹ️ Người dân đã <b>rút</b> phản ánh {esc(case.code)}.")
+    changed = ctx.store.change(
+        case.code,
+        case.user,
+        "withdraw",
+        status="withdrawn",
+        messages=[Outgoing(case.route, note, "notify", case.code)],
+        expect_status=texts.OPEN_STATUSES,
+    )
+    if changed is None:
+        return Reply("Phản ánh này không còn ở trạng thái có thể rút.")
+    return Reply(f"Đã rút phản ánh {esc(case.code)}. {esc(unit)} đã được báo.")
+
+
+def rate(ctx: CaseContext, case: Complaint, score: int) -> Reply:
+    """1-5 closes the case with a rating; 0 ("chưa được giải quyết") reopens it."""
+    if case.status != "resolved":
+        return Reply("Phản ánh này hiện không chờ đánh giá.")
+    if score == 0:
+        changed = replace(case, status="reopened")
+        messages = _forward_messages(ctx, changed, "Người dân cho biết sự việc CHƯA được giải quyết.")
+        ctx.store.change(
+            case.code,
+            case.user,
+            "reopen",
+            status="reopened",
+            updates={"reopened": case.reopened + 1},
+            messages=messages,
+            expect_status=("resolved",),
+        )
+        return Reply(f"Đã mở lại phản ánh {esc(case.code)} và báo cho đơn vị xử lý. Cảm ơn bạn đã phản hồi.")
+    note = Reply(f"⭐ Người dân đánh giá kết quả phản ánh {esc(case.code)}: {score}/5.")
+    ctx.store.change(
+        case.code,
+        case.user,
+        "rate",
+        status="closed",
+        updates={"rating": score},
+        messages=[Outgoing(case.route, note, "notify", case.code)],
+        expect_status=("resolved",),
+    )
+    return Reply(f"Cảm ơn bạn đã đánh giá {score}/5. Phản ánh {esc(case.code)} đã đóng.")
+
+
+def relay_answer(ctx: CaseContext, case: Complaint, text: str) -> Reply:
+    """The citizen's answer to the ward, relayed anonymously."""
+    message = Reply(
+        f"✍️ <b>Người dân trả lời</b> (phản ánh <code>{esc(case.code)}</code>):\n<i>{esc(text)}</i>",
+        texts.ward_actions(case.code),
+    )
+    status = "acknowledged" if case.status == "info_requested" else None
+    ctx.store.change(
+        case.code,
+        case.user,
+        "citizen_answer",
+        status=status,
+        note=text,
+        messages=[Outgoing(case.route, message, "relay", case.code)],
+    )
+    return Reply(f"📨 Đã chuyển câu trả lời của bạn đến {esc(unit_name(ctx.config, case.route))}.")

@@ -1,0 +1,113 @@
+"""What citizens and ward staff read about a case: summaries, forwards, notifications.
+
+Identity rule: the citizen's name and contact appear in a message to a ward only when the citizen
+consented (`consent`); otherwise the case says "Ẩn danh". Staff replies reach the citizen as "Cán bộ
+phường ..." with no staff name, so relayed messages stay anonymous both ways.
+"""
+
+from __future__ import annotations
+
+from bot.categories import CATEGORY_LABELS
+from bot.commitments import Commitment
+from bot.complaints.store import Complaint
+from bot.replies import Button, Reply, esc, rows
+
+STATUS_LABELS = {
+    "new": "Đã gửi, chờ tiếp nhận",
+    "acknowledged": "Đã tiếp nhận, đang xử lý",
+    "info_requested": "Cần bạn bổ sung thông tin",
+    "resolved": "Đã giải quyết, chờ bạn đánh giá",
+    "reopened": "Mở lại, chờ xử lý tiếp",
+    "withdrawn": "Bạn đã rút phản ánh",
+    "closed": "Đã đóng",
+}
+OPEN_STATUSES = ("new", "acknowledged", "info_requested", "reopened")
+
+
+def pledge_line(pledge: Commitment | None) -> str | None:
+    """One sentence citing the commitment a category of complaint shows broken."""
+    if pledge is None:
+        return None
+    return f"📌 Theo cam kết “{esc(pledge.title)}”: {esc(pledge.entitlement)}"
+
+
+def case_lines(case: Complaint, unit: str, *, for_ward: bool) -> list[str]:
+    """The facts of a case, as lines of the HTML subset."""
+    lines = [
+        f"Phường/xã: {esc(unit)}",
+        f"Loại: {esc(CATEGORY_LABELS.get(case.category, case.category))}",
+        f"Thời điểm: {esc(case.occurred)}",
+    ]
+    if case.official:
+        lines.append(f"Cán bộ / vị trí: {esc(case.official)}")
+    if case.dossier:
+        lines.append(f"Mã hồ sơ: {esc(case.dossier)}")
+    lines.append(f"Nội dung: {esc(case.description)}")
+    if case.photo:
+        lines.append("Ảnh minh chứng: có (gửi kèm)")
+    if for_ward:
+        if case.consent:
+            who = ", ".join(esc(x) for x in (case.contact_name, case.contact) if x)
+            lines.append(f"Người phản ánh: {who} (đồng ý cung cấp danh tính)")
+        else:
+            lines.append("Người phản ánh: <b>Ẩn danh</b> — danh tính được bảo vệ theo Điều 47 Luật Tố cáo")
+    return lines
+
+
+def ward_actions(code: str) -> tuple[tuple[Button, ...], ...]:
+    return rows(
+        [
+            Button("✅ Tiếp nhận", f"w:ack:{code}"),
+            Button("💬 Trả lời", f"w:reply:{code}"),
+            Button("❓ Hỏi thêm", f"w:info:{code}"),
+            Button("✔️ Đã giải quyết", f"w:resolve:{code}"),
+            Button("↪️ Không thuộc thẩm quyền", f"w:notours:{code}"),
+        ],
+        per_row=2,
+    )
+
+
+def forward(case: Complaint, unit: str, ward_name: str, pledge: Commitment | None, note: str | None = None) -> Reply:
+    """The message a ward (or supervisory unit) group receives for a case."""
+    title = "📣 <b>Phản ánh mới</b>" if case.status != "reopened" else "🔁 <b>Phản ánh mở lại</b>"
+    lines = [f"{title} · Mã <code>{esc(case.code)}</code>"]
+    if unit != ward_name:
+        lines.append(f"<i>Chuyển đến {esc(unit)} (phản ánh về {esc(ward_name)}).</i>")
+    if note:
+        lines.append(f"<i>{esc(note)}</i>")
+    lines += case_lines(case, ward_name, for_ward=True)
+    if (line := pledge_line(pledge)) is not None:
+        lines.append(line)
+    lines.append("Vui lòng bấm <b>Tiếp nhận</b>, xử lý và trả lời người dân.")
+    return Reply("\n".join(lines), ward_actions(case.code))
+
+
+def evidence(case: Complaint) -> Reply:
+    return Reply(f"Ảnh minh chứng của phản ánh {esc(case.code)}", photo=case.photo)
+
+
+def citizen_view(case: Complaint, ward_name: str, history: list[dict]) -> Reply:
+    """What the author sees with /tracuu."""
+    lines = [f"<b>Phản ánh {esc(case.code)}</b>", f"Trạng thái: <b>{STATUS_LABELS.get(case.status, case.status)}</b>"]
+    lines += case_lines(case, ward_name, for_ward=False)
+    lines.append("Danh tính: " + ("đã đồng ý cung cấp cho phường" if case.consent else "ẩn danh"))
+    lines.append("")
+    lines.append("<b>Diễn biến:</b>")
+    for step in history:
+        lines.append(f"• {step['at'][:10]}: {STATUS_LABELS.get(step['status'], step['status'])}")
+    buttons = []
+    if case.status in OPEN_STATUSES:
+        buttons.append(Button("🗑 Rút phản ánh", f"c:withdraw:{case.code}"))
+    if case.status == "resolved":
+        buttons += rating_buttons(case.code)
+    return Reply("\n".join(lines), rows(buttons, per_row=3))
+
+
+def rating_buttons(code: str) -> list[Button]:
+    stars = [Button("⭐" * n, f"r:{code}:{n}") for n in range(1, 6)]
+    return [*stars, Button("Chưa được giải quyết", f"r:{code}:0")]
+
+
+def notify(code: str, text: str, buttons: tuple[tuple[Button, ...], ...] = ()) -> Reply:
+    """A status notification to the citizen."""
+    return Reply(f"🔔 <b>Phản ánh {esc(code)}</b>\n{text}", buttons)
