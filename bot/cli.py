@@ -94,7 +94,7 @@ def _check(config_path: Path) -> int:
 
 def _ask(loaded, question: str | None, as_json: bool) -> int:
     if as_json:
-        questions = [question] if question else (line.rstrip("\n") for line in sys.stdin)
+        questions = [question] if question else (line.rstrip("\r\n") for line in sys.stdin)
         for q in questions:
             if not q.strip():
                 continue

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from bot.categories import COMPLAINT_CATEGORIES
-from bot.yamlsource import Problem, load_model
+from bot.yamlsource import Problem, line_of, load_model, read_yaml
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 WardCode = Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
@@ -58,7 +58,9 @@ class Telegram(BaseModel):
     webhook_url: Text | None = None
     webhook_listen: Text = "0.0.0.0"
     webhook_port: int = 8443
-    admin_ids: list[int] = Field(default_factory=list)  # may reload knowledge, register groups
+    admin_ids: list[int] = Field(default_factory=list)  # may reload knowledge (/capnhat)
+    outbox_interval: float = Field(default=2.0, gt=0)  # seconds between outbox worker passes
+    outbox_max_backoff: float = Field(default=600.0, gt=0)  # seconds, cap of the retry backoff
 
     @model_validator(mode="after")
     def _webhook_needs_url(self) -> Telegram:
@@ -96,17 +98,6 @@ class Config(BaseModel):
     telegram: Telegram = Telegram()
     complaints: Complaints = Complaints()
 
-    @model_validator(mode="after")
-    def _references(self) -> Config:
-        supervisor_ids = {s.id for s in self.supervisors}
-        for ward in self.wards:
-            if ward.supervisor not in supervisor_ids:
-                raise ValueError(f"ward {ward.code} names unknown supervisor {ward.supervisor!r}")
-        codes = [w.code for w in self.wards]
-        if len(codes) != len(set(codes)):
-            raise ValueError("ward codes must be unique")
-        return self
-
     def ward(self, code: str) -> Ward | None:
         return next((w for w in self.wards if w.code == code), None)
 
@@ -115,8 +106,45 @@ class Config(BaseModel):
 
 
 def load_config(path: Path) -> tuple[Config | None, list[Problem]]:
-    """Load and validate `config.yaml`."""
-    return load_model(path, Config)
+    """Load and validate `config.yaml`, including references between its parts."""
+    config, problems = load_model(path, Config)
+    if config is None:
+        return None, problems
+    _, node, _ = read_yaml(path)
+    problems = reference_problems(config, path, node)
+    return (None, problems) if problems else (config, [])
+
+
+def reference_problems(config: Config, path: Path, node: Any) -> list[Problem]:
+    """Wards naming unknown supervisors, repeated ward codes or supervisor ids, located by line."""
+    problems = []
+    supervisor_ids = [s.id for s in config.supervisors]
+    for index, supervisor_id in enumerate(supervisor_ids):
+        if supervisor_ids.index(supervisor_id) != index:
+            line = line_of(node, ("supervisors", index, "id"))
+            problems.append(Problem(str(path), line, f"supervisors.{index}.id: {supervisor_id!r} is repeated"))
+    codes: list[str] = []
+    for index, ward in enumerate(config.wards):
+        if ward.supervisor not in supervisor_ids:
+            line = line_of(node, ("wards", index, "supervisor"))
+            problems.append(
+                Problem(
+                    str(path),
+                    line,
+                    f"wards.{index}.supervisor: ward {ward.code} names unknown supervisor {ward.supervisor!r} "
+                    f"(known: {', '.join(supervisor_ids)})",
+                )
+            )
+        if ward.code in codes:
+            problems.append(
+                Problem(
+                    str(path),
+                    line_of(node, ("wards", index, "code")),
+                    f"wards.{index}.code: ward code {ward.code} is repeated",
+                )
+            )
+        codes.append(ward.code)
+    return problems
 
 
 def resolve(config_path: Path, relative: str) -> Path:

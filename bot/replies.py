@@ -82,21 +82,31 @@ def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
 
 
 def _cut_line(line: str, limit: int) -> list[str]:
+    """A line over the limit (a pasted wall of text) is cut between words.
+
+    Its markup is dropped first: a tag cannot stay balanced across two messages, and Telegram
+    refuses a message with an unclosed tag. Each piece is escaped again after cutting, so no
+    entity is ever split.
+    """
     if len(line) <= limit:
         return [line]
     pieces: list[str] = []
-    rest = line
-    while len(rest) > limit:
-        cut = rest.rfind(" ", 0, limit)
-        open_tag = rest.rfind("<", 0, limit)
-        if open_tag > rest.rfind(">", 0, limit):
-            cut = min(cut, open_tag) if cut > 0 else open_tag
-        entity = rest.rfind("&", 0, limit)
-        if entity > rest.rfind(";", 0, limit) and entity > 0:
-            cut = min(cut, entity) if cut > 0 else entity
-        if cut <= 0:
-            cut = limit
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    pieces.append(rest)
+    words = to_plain(line).split(" ")
+    current = ""
+    for word in words:
+        while len(esc(word)) > limit:  # a single "word" longer than a message
+            head = word[: limit // 6]
+            if current:
+                pieces.append(esc(current))
+                current = ""
+            pieces.append(esc(head))
+            word = word[len(head) :]
+        candidate = f"{current} {word}" if current else word
+        if len(esc(candidate)) <= limit:
+            current = candidate
+        else:
+            pieces.append(esc(current))
+            current = word
+    if current:
+        pieces.append(esc(current))
     return pieces

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
+# Invisible format characters glue or split words when kept; they carry no meaning for us.
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 # "ký"/"kí", "lý"/"lí", "Mỹ"/"Mĩ": both spellings are correct Vietnamese; fold final y to i.
 _FINAL_Y = re.compile(r"\b([bcdghklmnprstvx])y\b")
@@ -21,7 +23,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 
 def clean(text: str) -> str:
     """NFC-normalise, drop control and zero-width characters, collapse whitespace."""
-    text = unicodedata.normalize("NFC", text)
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
     text = _CONTROL.sub(" ", text)
     return " ".join(text.split())
 
@@ -53,7 +55,7 @@ def sentences(text: str) -> list[str]:
 def clean_lines(text: str) -> str:
     """Like `clean`, but keeps line breaks, which separate sentences in chat messages."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL.sub(" ", text)
+    text = _CONTROL.sub(" ", _INVISIBLE.sub("", text))
     return "\n".join(" ".join(line.split()) for line in text.split("\n"))
 
 

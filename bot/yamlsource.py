@@ -36,7 +36,7 @@ class InvalidKnowledge(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-def _line_of(node: yaml.Node, loc: tuple[Any, ...]) -> int:
+def line_of(node: yaml.Node, loc: tuple[Any, ...]) -> int:
     """Line (1-based) of the deepest node along `loc` that exists in the YAML tree."""
     for key in loc:
         if isinstance(node, yaml.MappingNode):
@@ -74,7 +74,7 @@ def validation_problems(
     problems = []
     for err in error.errors():
         loc = prefix + tuple(err["loc"])
-        line = _line_of(node, loc) if node is not None else 0
+        line = line_of(node, loc) if node is not None else 0
         where = ".".join(str(p) for p in loc)
         problems.append(Problem(str(path), line, f"{where}: {err['msg']}"))
     return problems
@@ -89,7 +89,7 @@ def load_models(path: Path, model: type[M]) -> tuple[list[tuple[M, int]], list[P
         return [], [Problem(str(path), 1, "expected a list of entries at the top level")]
     items: list[tuple[M, int]] = []
     for index, raw in enumerate(data):
-        line = _line_of(node, (index,))
+        line = line_of(node, (index,))
         try:
             items.append((model.model_validate(raw), line))
         except ValidationError as exc:

@@ -45,9 +45,9 @@ class Sender(Protocol):
         ...
 
 
-def backoff(attempts: int) -> dt.timedelta:
-    """2, 4, 8 ... seconds, capped at ten minutes."""
-    return min(dt.timedelta(seconds=2 ** min(attempts + 1, 20)), MAX_BACKOFF)
+def backoff(attempts: int, cap: dt.timedelta = MAX_BACKOFF) -> dt.timedelta:
+    """2, 4, 8 ... seconds, capped (ten minutes by default)."""
+    return min(dt.timedelta(seconds=2 ** min(attempts + 1, 20)), cap)
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,7 @@ async def deliver_due(
     sender: Sender,
     fallback: Callable[[OutboxItem], str | None] = lambda item: None,
     limit: int = 50,
+    max_backoff: dt.timedelta = MAX_BACKOFF,
 ) -> DeliveryReport:
     """Try every due message once. `fallback` names another target for a refused forward."""
     sent = failed = 0
@@ -71,7 +72,7 @@ async def deliver_due(
             message_id = await sender.send(item.target, item.reply)
         except DeliveryError as exc:
             failed += 1
-            wait = dt.timedelta(seconds=exc.retry_after) if exc.retry_after else backoff(item.attempts)
+            wait = dt.timedelta(seconds=exc.retry_after) if exc.retry_after else backoff(item.attempts, max_backoff)
             store.mark_failed(item.id, str(exc), wait)
             log.warning("outbox %s to %s failed (attempt %s): %s", item.id, item.target, item.attempts + 1, exc)
             if exc.permanent and item.attempts + 1 >= FALLBACK_AFTER_ATTEMPTS:

@@ -1,0 +1,157 @@
+"""`python -m bot check` and start-up refusal on invalid knowledge or config."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from bot.cli import main
+
+if TYPE_CHECKING:
+    from conftest import Deployment
+
+CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"
+
+PROBLEM_LINE = re.compile(r"^(?P<file>.+?):(?P<line>\d+): (?P<message>.+)$")
+
+
+def _problems(stderr: str) -> list[tuple[str, int, str]]:
+    """The `file:line: message` lines of an error report."""
+    found = []
+    for line in stderr.splitlines():
+        match = PROBLEM_LINE.match(line)
+        if match:
+            found.append((match["file"], int(match["line"]), match["message"]))
+    return found
+
+
+def test_shipped_knowledge_and_config_pass(capsys, loaded) -> None:
+    assert main(["--config", str(CONFIG), "check"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert out.startswith(f"OK: {CONFIG}:")
+    assert f"{len(loaded.config.wards)} wards" in out
+    assert f"{len(loaded.knowledge.procedures)} procedures" in out
+    assert f"{len(loaded.knowledge.commitments)} commitments" in out
+
+
+# Each breaker edits the copy and returns (file, acceptable line numbers, words the message must hold).
+Breaker = Callable[..., tuple[Path, set[int], list[str]]]
+
+
+def yaml_syntax_error(d: Deployment) -> tuple[Path, set[int], list[str]]:
+    path = d.procedures / "xe.yaml"
+    lines = d.lines(path)
+    n = d.line_of(lines, "  fees:")
+    lines[n - 1] = "  fees: lệ phí: theo quy định"  # a second ": " in a plain scalar
+    d.write_lines(path, lines)
+    return path, {n}, ["YAML syntax error"]
+
+
+def missing_required_field(d: Deployment) -> tuple[Path, set[int], list[str]]:
+    path = d.procedures / "xe.yaml"
+    lines = d.lines(path)
+    entry = d.line_of(lines, "- id: xe.dang-ky")
+    d.write_lines(path, [line for line in lines if not line.startswith("  fees:")])
+    return path, {entry}, ["fees", "required"]
+
+
+def duplicate_id(d: Deployment) -> tuple[Path, set[int], list[str]]:
+    path = d.procedures / "ho-chieu.yaml"
+    lines = d.lines(path)
+    first = d.line_of(lines, "- id: ho-chieu.cap")
+    entry = [line for line in lines[first - 1 :] if line.strip()]
+    while lines and not lines[-1].strip():
+        lines.pop()
+    duplicate_at = len(lines) + 2
+    d.write_lines(path, [*lines, "", *entry, ""])
+    return path, {duplicate_at}, ["duplicate id", "ho-chieu.cap", f"{path}:{first}"]
+
+
+def district_agency(d: Deployment) -> tuple[Path, set[int], list[str]]:
+    path = d.procedures / "xay-dung.yaml"
+    lines = d.lines(path)
+    entry = d.line_of(lines, "- id: xay-dung.giay-phep-nha-o")
+    agency = d.line_of(lines, "  agency:", entry - 1)
+    lines[agency - 1] = "  agency: UBND cấp huyện nơi có nhà"
+    d.write_lines(path, lines)
+    # The entry's line or, better, the agency's own line.
+    return path, {entry, agency}, ["xay-dung.giay-phep-nha-o", "district"]
+
+
+BREAKERS: dict[str, Breaker] = {
+    "yaml-syntax": yaml_syntax_error,
+    "missing-field": missing_required_field,
+    "duplicate-id": duplicate_id,
+    "district-agency": district_agency,
+}
+
+
+@pytest.mark.parametrize("name", list(BREAKERS))
+def test_broken_knowledge_is_reported_and_refused(capsys, deployment: Deployment, name: str) -> None:
+    path, lines, words = BREAKERS[name](deployment)
+
+    assert main(["--config", str(deployment.config), "check"]) != 0
+    out, err = capsys.readouterr()
+    assert "OK" not in out
+    problems = _problems(err)
+    assert problems, err
+    # Only the file we broke is blamed, at the right line, with a message that says what is wrong.
+    assert {file for file, _, _ in problems} == {str(path)}, err
+    matching = [(line, message) for _, line, message in problems if all(w in message for w in words)]
+    assert matching, err
+    assert {line for line, _ in matching} <= lines, (err, lines)
+    assert f"{len(problems)} problem(s) found." in err
+
+    # Every entry point refuses to start on the same knowledge, with the same messages.
+    assert main(["--config", str(deployment.config), "ask", "làm căn cước ở đâu"]) == 2
+    out, refused = capsys.readouterr()
+    assert out == ""
+    assert "Không khởi động được" in refused
+    assert _problems(refused) == problems
+
+
+def _break_ward_supervisor(d: Deployment) -> tuple[int, int]:
+    lines = d.lines(d.config)
+    wards = d.line_of(lines, "wards:")
+    ward = d.line_of(lines, "  - code:", wards)
+    supervisor = d.line_of(lines, "    supervisor:", ward)
+    lines[supervisor - 1] = "    supervisor: khong-ton-tai"
+    d.write_lines(d.config, lines)
+    return ward, supervisor
+
+
+def test_ward_with_unknown_supervisor_is_reported_and_refused(capsys, deployment: Deployment) -> None:
+    _break_ward_supervisor(deployment)
+    assert main(["--config", str(deployment.config), "check"]) != 0
+    _, err = capsys.readouterr()
+    problems = _problems(err)
+    assert len(problems) == 1, err
+    file, line, message = problems[0]
+    assert file == str(deployment.config)
+    assert line >= 1
+    assert "khong-ton-tai" in message and "26740" in message
+
+    assert main(["--config", str(deployment.config), "ask", "x"]) == 2
+    out, refused = capsys.readouterr()
+    assert out == ""
+    assert _problems(refused) == problems
+
+
+def test_ward_with_unknown_supervisor_points_at_the_ward(capsys, deployment: Deployment) -> None:
+    ward, supervisor = _break_ward_supervisor(deployment)
+    assert main(["--config", str(deployment.config), "check"]) != 0
+    ((_, line, message),) = _problems(capsys.readouterr().err)
+    assert line in {ward, supervisor}
+    assert not message.startswith(":")
+
+
+def test_missing_config_file_is_reported(capsys, tmp_path: Path) -> None:
+    missing = tmp_path / "khong-co.yaml"
+    assert main(["--config", str(missing), "check"]) != 0
+    err = capsys.readouterr().err
+    assert str(missing) in err and "cannot read file" in err

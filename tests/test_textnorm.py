@@ -1,0 +1,116 @@
+"""Folding Vietnamese as citizens type it (bot.textnorm)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from bot.textnorm import clean, clean_lines, fold, has_letters, sentences, strip_diacritics, tokens
+
+
+def nfd(text: str) -> str:
+    return unicodedata.normalize("NFD", text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Đăng ký khai sinh cho cháu nội", "Xin cấp lại Sổ đỏ bị mất", "THỦ TỤC HOÀ GIẢI TRANH CHẤP ĐẤT ĐAI"],
+)
+def test_nfc_and_nfd_input_fold_equal(text: str) -> None:
+    decomposed = nfd(text)
+    assert decomposed != text  # the test really feeds decomposed input
+    assert fold(decomposed) == fold(text)
+    assert clean(decomposed) == unicodedata.normalize("NFC", text)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "folded"),
+    [
+        ("hoà giải", "hòa giải", "hoa giai"),
+        ("thuỷ lợi", "thủy lợi", "thuy loi"),
+        ("kí tên", "ký tên", "ki ten"),
+        ("lí lịch tư pháp", "lý lịch tư pháp", "li lich tu phap"),
+        ("người Mĩ", "người Mỹ", "nguoi mi"),
+    ],
+)
+def test_spelling_variants_fold_equal(old: str, new: str, folded: str) -> None:
+    assert fold(old) == fold(new) == folded
+    assert fold(nfd(old)) == folded
+
+
+def test_y_is_kept_where_it_is_not_a_final_i() -> None:
+    # Only a consonant + final "y" becomes "i": "y tế", "thủy", "quy" keep their y.
+    assert fold("Y tế") == "y te"
+    assert fold("quy định") == "quy dinh"
+    assert fold("thuyền") == "thuyen"
+
+
+def test_d_with_stroke_becomes_d() -> None:
+    assert strip_diacritics("Đăng ký đất đai") == "Dang ky dat dai"
+    assert fold("ĐỔI GIẤY ĐĂNG KÝ") == "doi giay dang ki"
+    assert "đ" not in fold("đđĐĐ") and fold("đđĐĐ") == "dddd"
+
+
+def test_fold_is_lower_ascii_words_single_spaced() -> None:
+    folded = fold("  Làm   CCCD, ở   đâu???  (gấp!!)  ")
+    assert folded == "lam cccd o dau gap"
+    assert folded.isascii()
+    assert tokens("Làm CCCD ở đâu?") == ["lam", "cccd", "o", "dau"]
+    assert tokens("?!…") == []
+
+
+def test_control_and_zero_width_characters_are_removed() -> None:
+    dirty = "\ufeff\u200bLàm\x00 căn\u200e cước\x07\u2028ở đâu\x1b\u200f\x7f"
+    cleaned = clean(dirty)
+    assert cleaned == "Làm căn cước ở đâu"
+    assert fold(dirty) == "lam can cuoc o dau"
+    assert not any(unicodedata.category(ch) in ("Cc", "Cf") for ch in cleaned)
+
+
+def test_clean_collapses_whitespace_and_keeps_tabs_out() -> None:
+    assert clean("đăng\tký\r\n  tạm   trú ") == "đăng ký tạm trú"
+
+
+def test_zero_width_characters_inside_a_word_vanish() -> None:
+    # What the citizen sees is "giấy khai sinh": invisible characters must not change it.
+    for invisible in ("\u200c", "\u200d", "\ufeff", "\u200e"):
+        assert fold(f"gi{invisible}ấy khai sinh") == "giay khai sinh"
+
+
+def test_sentences_last_one_is_the_question() -> None:
+    message = (
+        "Chào anh chị ạ. Em ở trọ ở phường này được 2 năm rồi!\n"
+        "Chủ nhà vừa bán nhà nên em phải chuyển chỗ… Giờ em muốn đăng ký tạm trú ở chỗ mới thì cần những gì?"
+    )
+    parts = sentences(message)
+    assert parts == [
+        "Chào anh chị ạ.",
+        "Em ở trọ ở phường này được 2 năm rồi!",
+        "Chủ nhà vừa bán nhà nên em phải chuyển chỗ…",
+        "Giờ em muốn đăng ký tạm trú ở chỗ mới thì cần những gì?",
+    ]
+    assert parts[-1].startswith("Giờ em muốn đăng ký tạm trú")
+
+
+def test_sentences_split_on_line_breaks_and_drop_empty_ones() -> None:
+    message = "con em mới sinh\r\n\r\n\n   \nlàm khai sinh ở đâu"
+    assert sentences(message) == ["con em mới sinh", "làm khai sinh ở đâu"]
+    assert sentences("   \n\n ") == []
+    # Decimal points and abbreviations without a following space do not end a sentence.
+    assert sentences("lệ phí 8.000 đồng/bản, đúng không?") == ["lệ phí 8.000 đồng/bản, đúng không?"]
+
+
+def test_clean_lines_keeps_line_breaks_only() -> None:
+    assert clean_lines("a\u200b b\r\nc\x00\td\re") == "a b\nc d\ne"
+
+
+@pytest.mark.parametrize("text", ["😀", "🙏🙏🙏", "👍🏻 ❤️", "?!...", "   ", "", "🇻🇳 — …", "\u200b\ufeff"])
+def test_emoji_or_punctuation_only_has_no_letters(text: str) -> None:
+    assert has_letters(text) is False
+    assert tokens(text) == []
+
+
+@pytest.mark.parametrize("text", ["🙏 cảm ơn", "ok", "123", "Đ"])
+def test_any_letter_or_digit_counts(text: str) -> None:
+    assert has_letters(text) is True
