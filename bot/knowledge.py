@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.catalogue import Procedure, load_catalogue
 from bot.commitments import Commitment, load_commitments
+from bot.intents import IntentModel, IntentsFile, load_intents, training_examples
 from bot.lexicon import Lexicon, load_lexicon
 from bot.matcher import PhraseIndex
 from bot.yamlsource import InvalidKnowledge, Problem
@@ -25,6 +26,7 @@ class Knowledge:
     lexicon: Lexicon
     procedure_index: PhraseIndex = field(repr=False)
     commitment_index: PhraseIndex = field(repr=False)
+    intent_model: IntentModel = field(repr=False)
 
     def fields(self) -> dict[str, list[Procedure]]:
         """Procedures grouped by field, in catalogue order."""
@@ -37,24 +39,33 @@ class Knowledge:
 def check_knowledge(directory: Path) -> tuple[Knowledge | None, list[Problem]]:
     """Load everything under `directory`; return the knowledge (None if unusable) and all problems."""
     lexicon, problems = load_lexicon(directory / "lexicon.yaml")
+    intents, intent_problems = load_intents(directory / "intents.yaml")
     procedures, proc_problems = load_catalogue(directory / "procedures")
     commitments, commit_problems = load_commitments(directory / "commitments")
-    problems += proc_problems + commit_problems
-    if lexicon is None or problems:
+    problems += intent_problems + proc_problems + commit_problems
+    if lexicon is None or intents is None or problems:
         return None, problems
-    return build_knowledge(procedures, commitments, lexicon), []
+    return build_knowledge(procedures, commitments, lexicon, intents), []
 
 
-def build_knowledge(procedures: list[Procedure], commitments: list[Commitment], lexicon: Lexicon) -> Knowledge:
-    """Index validated entries."""
+def build_knowledge(
+    procedures: list[Procedure], commitments: list[Commitment], lexicon: Lexicon, intents: IntentsFile
+) -> Knowledge:
+    """Index validated entries and train the intent model."""
     procedure_index = PhraseIndex([(p.id, [p.name, *p.aliases]) for p in procedures], lexicon)
     commitment_index = PhraseIndex([(c.id, [c.title, *c.aliases]) for c in commitments], lexicon)
+    examples = training_examples(
+        intents,
+        [phrase for p in procedures for phrase in (p.name, *p.aliases)],
+        [phrase for c in commitments for phrase in (c.title, *c.aliases)],
+    )
     return Knowledge(
         procedures={p.id: p for p in procedures},
         commitments={c.id: c for c in commitments},
         lexicon=lexicon,
         procedure_index=procedure_index,
         commitment_index=commitment_index,
+        intent_model=IntentModel.train(lexicon, examples),
     )
 
 

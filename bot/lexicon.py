@@ -34,6 +34,7 @@ class LexiconFile(BaseModel):
     commitment: list[Text]  # cues that a message asks what the desk has pledged
     commitment_weak: list[Text]  # commitment words procedure questions use in passing
     officials: list[Text]  # who misconduct is about
+    admin_context: list[Text]  # words placing a message at a public office
     misconduct_soft: list[Text]  # conduct cues that need an official and a narrated incident
     rights_question: list[Text]  # "có được ... không": asks about an entitlement, not a report
     off_topic: list[Text]  # cues of chit-chat that share words with procedures
@@ -83,6 +84,7 @@ class Lexicon:
     commitment: Cues
     commitment_weak: Cues
     officials: Cues
+    admin_context: Cues
     misconduct_soft: Cues
     rights_question: Cues
     off_topic: Cues
@@ -118,6 +120,7 @@ class Lexicon:
             commitment=Cues.of(data.commitment),
             commitment_weak=Cues.of(data.commitment_weak),
             officials=Cues.of(data.officials),
+            admin_context=Cues.of(data.admin_context),
             misconduct_soft=Cues.of(data.misconduct_soft),
             rights_question=Cues.of(data.rights_question),
             off_topic=Cues.of(data.off_topic),

@@ -26,6 +26,7 @@ from rapidfuzz.distance import Levenshtein
 from bot.lexicon import Lexicon
 from bot.textnorm import fold
 
+UNIGRAM_SHARE = 0.7
 RECALL_WEIGHT = 0.65
 PRECISION_WEIGHT = 1 - RECALL_WEIGHT
 
@@ -56,7 +57,8 @@ class Candidate:
 @dataclass(frozen=True)
 class _Phrase:
     doc: int
-    total_weight: float
+    unigram_weight: float
+    bigram_weight: float
 
 
 class PhraseIndex:
@@ -83,7 +85,8 @@ class PhraseIndex:
         self._phrase_postings: dict[str, list[int]] = defaultdict(list)
         for doc, feats in phrase_feats:
             pid = len(self._phrases)
-            self._phrases.append(_Phrase(doc, sum(self._weight[f] for f in feats)))
+            uni = sum(self._weight[f] for f in feats if "_" not in f)
+            self._phrases.append(_Phrase(doc, uni, sum(self._weight[f] for f in feats) - uni))
             for f in feats:
                 self._phrase_postings[f].append(pid)
         self._doc_postings: dict[str, list[int]] = defaultdict(list)
@@ -121,8 +124,10 @@ class PhraseIndex:
 
     def query_tokens(self, text: str) -> list[str]:
         """The question as the index sees it: folded, repaired, expanded."""
-        folded = fold(text)
-        repaired = " ".join(self.repair(folded.split()))
+        # Abbreviations first ("dkkd" is a word to expand, not a typo), then repairs, then synonyms
+        # of the repaired words.
+        expanded = self._lexicon.expand(fold(text))
+        repaired = " ".join(self.repair(expanded.split()))
         return self._lexicon.expand(repaired).split()
 
     def search(self, text: str, limit: int = 5) -> list[Candidate]:
@@ -130,15 +135,21 @@ class PhraseIndex:
         qfeats = {f for f in features(self.query_tokens(text)) if f in self._weight}
         if not qfeats:
             return []
-        matched: dict[int, float] = defaultdict(float)
+        matched_uni: dict[int, float] = defaultdict(float)
+        matched_bi: dict[int, float] = defaultdict(float)
         for f in qfeats:
             w = self._weight[f]
+            target = matched_bi if "_" in f else matched_uni
             for pid in self._phrase_postings[f]:
-                matched[pid] += w
+                target[pid] += w
         recall: dict[int, float] = defaultdict(float)
-        for pid, weight in matched.items():
+        for pid in matched_uni.keys() | matched_bi.keys():
             phrase = self._phrases[pid]
-            r = weight / phrase.total_weight
+            uni = matched_uni[pid] / phrase.unigram_weight if phrase.unigram_weight else 1.0
+            bi = matched_bi[pid] / phrase.bigram_weight if phrase.bigram_weight else uni
+            # Words matter most; word order (pairs) refines: "sửa ... giấy khai sinh" still names
+            # "sửa giấy khai sinh" when other words sit between.
+            r = UNIGRAM_SHARE * uni + (1 - UNIGRAM_SHARE) * bi
             if r > recall[phrase.doc]:
                 recall[phrase.doc] = r
         query_weight = sum(self._weight[f] for f in qfeats)
