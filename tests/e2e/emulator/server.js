@@ -122,6 +122,13 @@ class PatchedTelegramServer extends TelegramServer {
     const stored = this.storage.botMessages[this.storage.botMessages.length - 1];
     stored.message.date = toSeconds(msg.date);  // lets the client side rebuild the message for a callback
     const { botToken: _token, chat_id: _chatId, ...rest } = msg;
+    // Form-encoded requests carry objects as JSON strings; Telegram answers with objects, and PTB
+    // cannot parse e.g. link_preview_options given back as a string.
+    for (const key of ['link_preview_options', 'reply_markup', 'entities', 'caption_entities']) {
+      if (typeof rest[key] === 'string') {
+        try { rest[key] = JSON.parse(rest[key]); } catch (_e) { delete rest[key]; }
+      }
+    }
     return { ...rest, date: toSeconds(msg.date), chat: chatOf(msg.chat.id), from: botUser(botToken) };
   }
 
