@@ -33,6 +33,20 @@ def _parser() -> argparse.ArgumentParser:
     catalogue = sub.add_parser("catalogue", help="print the procedure catalogue")
     catalogue.add_argument("--json", action="store_true", required=True)
     sub.add_parser("check", help="validate knowledge/ and config.yaml")
+    complaints = sub.add_parser("complaints", help="operators: list, show or export complaints")
+    complaints_sub = complaints.add_subparsers(dest="action", required=True)
+    listing = complaints_sub.add_parser("list", help="newest first")
+    listing.add_argument("--status")
+    listing.add_argument("--ward")
+    show = complaints_sub.add_parser("show", help="one case with its history and audit log")
+    show.add_argument("code")
+    export = complaints_sub.add_parser("export", help="all cases as CSV on stdout (identity only with consent)")
+    export.add_argument("--csv", action="store_true", required=True)
+    groups = sub.add_parser("groups", help="operators: register a ward's Telegram group")
+    groups_sub = groups.add_subparsers(dest="action", required=True)
+    code = groups_sub.add_parser("code", help="a one-time code to type in the group: /dangky CODE")
+    code.add_argument("unit", help="ward code (e.g. 26743) or supervisor id (e.g. so-noi-vu)")
+    groups_sub.add_parser("list", help="groups registered so far")
     evaluate = sub.add_parser("eval", help="accuracy on a labelled question file, beside a BM25 baseline")
     evaluate.add_argument("file", type=Path)
     evaluate.add_argument("--errors", action="store_true", help="list the questions answered wrongly")
@@ -70,6 +84,14 @@ def main(argv: list[str] | None = None) -> int:
         json.dump(entries, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
         return 0
+    if command == "complaints":
+        from bot.operators import complaints_command
+
+        return complaints_command(loaded, open_store(loaded), args)
+    if command == "groups":
+        from bot.operators import groups_command
+
+        return groups_command(loaded, open_store(loaded), args)
     if command == "eval":
         from bot.evaluation import run_evaluation
 

@@ -84,7 +84,7 @@ class Assistant:
         return cases.CaseContext(
             config=self.config,
             store=self.store,
-            pledge_for=lambda category, ward: pledges.pledge_for(knowledge, category, ward),
+            pledges_for=lambda category, ward: pledges.pledges_for(knowledge, category, ward),
             registered=self.store.registered_groups(),
             demo_staff=self.demo_staff,
         )
@@ -136,8 +136,8 @@ class Assistant:
             return [Reply(f"ID của cuộc trò chuyện này: <code>{esc(msg.chat or msg.user)}</code>")]
         if command == "/dangky":
             return [self._register_group(msg, argument)]
-        if msg.chat and command not in ("/tracuu",):
-            return []  # citizens' commands are for private chats
+        if msg.chat:
+            return []  # citizens' commands (and their anonymous cases) stay in private chats
         if command == "/thutuc":
             return self._question(msg, argument) if argument else [qa.browse_fields(knowledge)]
         if command == "/camket":
@@ -282,12 +282,18 @@ class Assistant:
                 note = Reply("Phản ánh bạn soạn dở đã quá lâu nên được xóa; bạn có thể gửi lại bằng /phananh.")
                 return [note, *self._question(msg, text)] if text else [note]
             if age > IDLE_BEFORE_RESUME_PROMPT and not msg.photo:
+                last = updated.astimezone(ZoneInfo(self.config.timezone)) if updated else self.clock()
                 resume = Reply(
-                    f"📝 Bạn còn một phản ánh đang soạn dở (lần cuối {updated:%d/%m/%Y}).",
-                    rows([Button("▶️ Tiếp tục soạn", "i:back"), Button("✖️ Hủy phản ánh", "i:cancel")], 2),
+                    f"📝 Bạn còn một phản ánh đang soạn dở (lần cuối {last:%d/%m/%Y}).",
+                    rows([Button("▶️ Tiếp tục soạn", "i:resume"), Button("✖️ Hủy phản ánh", "i:cancel")], 2),
                 )
                 self.store.save_session(key, state)  # refresh the clock so the next message continues it
-                return [resume, *self._question(msg, text)] if text else [resume]
+                if not text:
+                    return [resume]
+                result = understand(self.knowledge.current, text)
+                if result.kind == "complaint":
+                    return [resume]  # never replace the saved draft with a new intake
+                return [resume, *self._answer(msg, result)]
             return self._intake_event(msg, intake.Draft.from_state(state), text=text or None, button=None)
         if flow == "answer":
             return self._citizen_answer(msg, text, state)
@@ -311,7 +317,7 @@ class Assistant:
             return [cases.acknowledge(ctx, case, msg.user)]
         if action in cases.WARD_PROMPTS:
             if case.status in ("withdrawn", "closed"):
-                return [Reply(f"Phản ánh {esc(code)} đã {cases.texts.STATUS_LABELS[case.status].lower()}.")]
+                return [Reply(f"Phản ánh {esc(code)} {cases.texts.STAFF_STATUS_LABELS[case.status]}.")]
             self.store.save_session(self._session_key(msg), {"flow": "staff", "action": action, "code": code})
             return [Reply(cases.WARD_PROMPTS[action].format(code=esc(code)), force_reply=True)]
         if action == "to":

@@ -83,12 +83,20 @@ class IntentModel:
 
 
 def training_examples(
-    intents: IntentsFile, procedure_phrases: Iterable[str], commitment_phrases: Iterable[str]
+    intents: IntentsFile,
+    procedure_names: Iterable[str],
+    procedure_aliases: Iterable[str],
+    commitment_phrases: Iterable[str],
 ) -> list[tuple[str, str]]:
-    """Labelled texts: the intents file, the catalogue's phrases asked in usual ways, pledge aliases."""
+    """Labelled texts: the intents file, the catalogue's names asked in usual ways, aliases, pledges.
+
+    Templates apply to names only: aliases add vocabulary, and templating them too would make
+    training six times larger with a big catalogue for no measured gain.
+    """
     examples = [("complaint", t) for t in intents.complaint]
     examples += [("commitment", t) for t in intents.commitment]
     examples += [("none", t) for t in intents.none]
-    examples += [("procedure", tpl.format(p)) for p in procedure_phrases for tpl in PROCEDURE_TEMPLATES]
+    examples += [("procedure", tpl.format(p)) for p in procedure_names for tpl in PROCEDURE_TEMPLATES]
+    examples += [("procedure", a) for a in procedure_aliases]
     examples += [("commitment", t) for t in commitment_phrases]
     return examples

@@ -56,7 +56,8 @@ def build_knowledge(
     commitment_index = PhraseIndex([(c.id, [c.title, *c.aliases]) for c in commitments], lexicon)
     examples = training_examples(
         intents,
-        [phrase for p in procedures for phrase in (p.name, *p.aliases)],
+        [p.name for p in procedures],
+        [alias for p in procedures for alias in p.aliases],
         [phrase for c in commitments for phrase in (c.title, *c.aliases)],
     )
     return Knowledge(

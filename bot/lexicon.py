@@ -50,6 +50,24 @@ def _phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:
     return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in folded) + r")\b")
 
 
+def _resolve_chains(synonyms: dict[str, str]) -> dict[str, str]:
+    """Map each phrase to its final form, so one regex pass does what chained passes would.
+
+    ("chứng minh nhân dân" -> "căn cước công dân" -> "căn cước").
+    """
+    pattern = _phrase_pattern(list(synonyms))
+    resolved = {}
+    for phrase, replacement in synonyms.items():
+        text = replacement
+        for _ in range(5):  # chains are short; the bound guards against a cycle in the file
+            new = pattern.sub(lambda m: synonyms[m.group(0)], text) if pattern else text
+            if new == text:
+                break
+            text = new
+        resolved[phrase] = text
+    return resolved
+
+
 @dataclass(frozen=True)
 class Cues:
     """A set of cue phrases, matched as whole words on folded text."""
@@ -77,7 +95,8 @@ class Lexicon:
     """Folded, compiled lexicon ready for matching."""
 
     abbreviations: dict[str, str]
-    synonyms: tuple[tuple[re.Pattern[str], str], ...]
+    synonym_pattern: re.Pattern[str] | None
+    synonyms: dict[str, str]  # folded phrase -> its final folded replacement
     aspects: dict[str, Cues]
     complaint: Cues
     complaint_report: Cues
@@ -102,18 +121,16 @@ class Lexicon:
         """Replace abbreviations and synonyms in folded text with the catalogue's words."""
         words = [self.abbreviations.get(w, w) for w in folded_text.split()]
         text = " ".join(words)
-        for pattern, replacement in self.synonyms:
-            text = pattern.sub(replacement, text)
-        return text
+        if self.synonym_pattern is None:
+            return text
+        return self.synonym_pattern.sub(lambda m: self.synonyms[m.group(0)], text)
 
     @classmethod
     def from_file(cls, data: LexiconFile) -> Lexicon:
-        synonyms = []
-        for phrase, replacement in sorted(data.synonyms.items(), key=lambda kv: -len(fold(kv[0]))):
-            synonyms.append((re.compile(r"\b" + re.escape(fold(phrase)) + r"\b"), fold(replacement)))
         return cls(
             abbreviations={fold(k): fold(v) for k, v in data.abbreviations.items()},
-            synonyms=tuple(synonyms),
+            synonym_pattern=_phrase_pattern(list(data.synonyms)),
+            synonyms=_resolve_chains({fold(k): fold(v) for k, v in data.synonyms.items()}),
             aspects={aspect: Cues.of(cues) for aspect, cues in data.aspects.items()},
             complaint=Cues.of(data.complaint),
             complaint_report=Cues.of(data.complaint_report),

@@ -20,6 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from itertools import pairwise
 
+import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
@@ -54,26 +55,25 @@ class Candidate:
     score: float
 
 
-@dataclass(frozen=True)
-class _Phrase:
-    doc: int
-    unigram_weight: float
-    bigram_weight: float
-
-
 class PhraseIndex:
-    """An inverted index over the phrases of entries; built once, read concurrently."""
+    """An inverted index over the phrases of entries; built once, read concurrently.
+
+    Postings are numpy arrays so that a query sums the weights of all its features in a few
+    vectorised calls: with 5,000 procedures the pure-Python loops took 26 ms per question.
+    """
 
     def __init__(self, entries: list[tuple[str, list[str]]], lexicon: Lexicon) -> None:
         self._lexicon = lexicon
         self._ids = [entry_id for entry_id, _ in entries]
-        phrase_feats: list[tuple[int, set[str]]] = []
+        phrase_docs: list[int] = []
+        phrase_feats: list[set[str]] = []
         doc_feats: list[set[str]] = [set() for _ in entries]
         for doc, (_, phrases) in enumerate(entries):
             for phrase in phrases:
                 feats = features(self._prepare(phrase))
                 if feats:
-                    phrase_feats.append((doc, feats))
+                    phrase_docs.append(doc)
+                    phrase_feats.append(feats)
                     doc_feats[doc] |= feats
         doc_freq: dict[str, int] = defaultdict(int)
         for feats in doc_feats:
@@ -81,18 +81,26 @@ class PhraseIndex:
                 doc_freq[f] += 1
         n = max(len(entries), 1)
         self._weight = {f: math.log(1 + n / df) for f, df in doc_freq.items()}
-        self._phrases: list[_Phrase] = []
-        self._phrase_postings: dict[str, list[int]] = defaultdict(list)
-        for doc, feats in phrase_feats:
-            pid = len(self._phrases)
+        phrase_postings: dict[str, list[int]] = defaultdict(list)
+        uni_weight, bi_weight = [], []
+        for pid, feats in enumerate(phrase_feats):
             uni = sum(self._weight[f] for f in feats if "_" not in f)
-            self._phrases.append(_Phrase(doc, uni, sum(self._weight[f] for f in feats) - uni))
+            uni_weight.append(uni)
+            bi_weight.append(sum(self._weight[f] for f in feats) - uni)
             for f in feats:
-                self._phrase_postings[f].append(pid)
-        self._doc_postings: dict[str, list[int]] = defaultdict(list)
+                phrase_postings[f].append(pid)
+        doc_postings: dict[str, list[int]] = defaultdict(list)
         for doc, feats in enumerate(doc_feats):
             for f in feats:
-                self._doc_postings[f].append(doc)
+                doc_postings[f].append(doc)
+        self._phrase_postings = {f: np.asarray(v, dtype=np.int32) for f, v in phrase_postings.items()}
+        self._doc_postings = {f: np.asarray(v, dtype=np.int32) for f, v in doc_postings.items()}
+        self._phrase_doc = np.asarray(phrase_docs, dtype=np.int32)
+        self._uni_weight = np.asarray(uni_weight)
+        self._bi_weight = np.asarray(bi_weight)
+        # Phrases are stored doc by doc, so a doc's best phrase is a max over one contiguous slice.
+        self._docs_with_phrases = np.unique(self._phrase_doc)
+        self._doc_starts = np.searchsorted(self._phrase_doc, self._docs_with_phrases)
         self.vocabulary = frozenset(f for f in self._weight if "_" not in f)
         self._vocab_list = sorted(self.vocabulary)
         # Repairs are pure functions of the token and this index, so they are memoised per index.
@@ -130,38 +138,37 @@ class PhraseIndex:
         repaired = " ".join(self.repair(expanded.split()))
         return self._lexicon.expand(repaired).split()
 
+    def _sum(self, postings: dict[str, np.ndarray], feats: list[str], size: int) -> np.ndarray:
+        """Per phrase (or doc): the summed weight of `feats` it contains."""
+        if not feats:
+            return np.zeros(size)
+        ids = np.concatenate([postings[f] for f in feats])
+        weights = np.concatenate([np.full(len(postings[f]), self._weight[f]) for f in feats])
+        return np.bincount(ids, weights=weights, minlength=size)
+
     def search(self, text: str, limit: int = 5) -> list[Candidate]:
         """Entries named by `text`, best first, at most `limit`."""
-        qfeats = {f for f in features(self.query_tokens(text)) if f in self._weight}
+        qfeats = sorted(f for f in features(self.query_tokens(text)) if f in self._weight)
         if not qfeats:
             return []
-        matched_uni: dict[int, float] = defaultdict(float)
-        matched_bi: dict[int, float] = defaultdict(float)
-        for f in qfeats:
-            w = self._weight[f]
-            target = matched_bi if "_" in f else matched_uni
-            for pid in self._phrase_postings[f]:
-                target[pid] += w
-        recall: dict[int, float] = defaultdict(float)
-        for pid in matched_uni.keys() | matched_bi.keys():
-            phrase = self._phrases[pid]
-            uni = matched_uni[pid] / phrase.unigram_weight if phrase.unigram_weight else 1.0
-            bi = matched_bi[pid] / phrase.bigram_weight if phrase.bigram_weight else uni
-            # Words matter most; word order (pairs) refines: "sửa ... giấy khai sinh" still names
-            # "sửa giấy khai sinh" when other words sit between.
-            r = UNIGRAM_SHARE * uni + (1 - UNIGRAM_SHARE) * bi
-            if r > recall[phrase.doc]:
-                recall[phrase.doc] = r
+        n_phrases = len(self._phrase_doc)
+        matched_uni = self._sum(self._phrase_postings, [f for f in qfeats if "_" not in f], n_phrases)
+        matched_bi = self._sum(self._phrase_postings, [f for f in qfeats if "_" in f], n_phrases)
+        uni = matched_uni / self._uni_weight
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bi = np.where(self._bi_weight > 0, matched_bi / self._bi_weight, uni)
+        # Words matter most; word order (pairs) refines: "sửa ... giấy khai sinh" still names
+        # "sửa giấy khai sinh" when other words sit between.
+        phrase_recall = UNIGRAM_SHARE * uni + (1 - UNIGRAM_SHARE) * bi
+        recall = np.zeros(len(self._ids))
+        recall[self._docs_with_phrases] = np.maximum.reduceat(phrase_recall, self._doc_starts)
         query_weight = sum(self._weight[f] for f in qfeats)
-        precision: dict[int, float] = defaultdict(float)
-        for f in qfeats:
-            share = self._weight[f] / query_weight
-            for doc in self._doc_postings[f]:
-                if doc in recall:
-                    precision[doc] += share
-        scored = [
-            Candidate(self._ids[doc], round(RECALL_WEIGHT * r + PRECISION_WEIGHT * precision[doc], 4))
-            for doc, r in recall.items()
-        ]
+        precision = self._sum(self._doc_postings, qfeats, len(self._ids)) / query_weight
+        score = RECALL_WEIGHT * recall + PRECISION_WEIGHT * precision
+        score[recall <= 0] = 0.0
+        hits = np.flatnonzero(score > 0)
+        if hits.size > 4 * limit:
+            hits = hits[np.argpartition(-score[hits], 4 * limit)[: 4 * limit]]
+        scored = [Candidate(self._ids[doc], round(float(score[doc]), 4)) for doc in hits]
         scored.sort(key=lambda c: (-c.score, c.id))
         return scored[:limit]

@@ -27,12 +27,21 @@ def unit_label(config: Config, unit: str) -> str:
     return ward.name if ward else unit
 
 
-def pledge_for(knowledge: Knowledge, category: str, ward_code: str) -> Commitment | None:
-    """The commitment a complaint of `category` shows broken: the law first, then city, then ward."""
+def pledges_for(knowledge: Knowledge, category: str, ward_code: str) -> list[Commitment]:
+    """Every commitment a complaint of `category` shows broken, the one to cite first.
+
+    The law comes first, then the city, then the ward; within a unit the most specific pledge
+    (fewest categories). A complaint is counted under all of them.
+    """
     units = {"national": 0, "city": 1, f"ward:{ward_code}": 2}
     matching = [c for c in knowledge.commitments.values() if category in c.complaint_categories and c.unit in units]
-    # The law first, then the most specific pledge (fewest categories) within a unit.
     matching.sort(key=lambda c: (units[c.unit], len(c.complaint_categories)))
+    return matching
+
+
+def pledge_for(knowledge: Knowledge, category: str, ward_code: str) -> Commitment | None:
+    """The commitment to cite for a complaint of `category` (see `pledges_for`)."""
+    matching = pledges_for(knowledge, category, ward_code)
     return matching[0] if matching else None
 
 

@@ -29,7 +29,7 @@ class CaseContext:
 
     config: Config
     store: Store
-    pledge_for: Callable[[str, str], Commitment | None]  # (category, ward code) -> the pledge it breaks
+    pledges_for: Callable[[str, str], list[Commitment]]  # (category, ward code) -> pledges it breaks, cited first
     registered: dict[str, int]  # groups registered at run time: route key -> chat id
     demo_staff: frozenset[str] = frozenset()  # channel users allowed to act anywhere (terminal demo)
 
@@ -41,7 +41,7 @@ def _ward_name(ctx: CaseContext, case: Complaint) -> str:
 
 def _forward_messages(ctx: CaseContext, case: Complaint, note: str | None = None) -> list[Outgoing]:
     unit = unit_name(ctx.config, case.route)
-    pledge = ctx.pledge_for(case.category, case.ward_code)
+    pledge = next(iter(ctx.pledges_for(case.category, case.ward_code)), None)
     messages = [
         Outgoing(case.route, texts.forward(case, unit, _ward_name(ctx, case), pledge, note), "forward", case.code)
     ]
@@ -85,9 +85,10 @@ def submit(ctx: CaseContext, user: str, draft: Draft) -> tuple[Complaint | None,
             )
         ]
     route = route_for(config, new.ward_code, new.category, new.official, new.description)
-    pledge = ctx.pledge_for(new.category, new.ward_code)
+    broken = ctx.pledges_for(new.category, new.ward_code)
+    pledge = broken[0] if broken else None
     new.route, new.sensitive = route.key, route.sensitive
-    new.commitment_ids = [pledge.id] if pledge else []
+    new.commitment_ids = [c.id for c in broken]
 
     def messages(code: str) -> list[Outgoing]:
         stub = _preview(new, code)
@@ -158,7 +159,7 @@ def authorised(ctx: CaseContext, case: Complaint, actor: str, chat: str | None) 
     """The authorisation rule of `bot.complaints.routing.may_act`, plus the terminal demo user."""
     if actor in ctx.demo_staff:
         return True
-    return may_act(ctx.config, case.route, _channel_int(actor), _channel_int(chat), ctx.registered)
+    return may_act(ctx.config, case.route, _channel_int(actor), _channel_int(chat), ctx.registered, case.ward_code)
 
 
 def refuse(ctx: CaseContext, code: str, actor: str, action: str) -> Reply:
@@ -178,9 +179,10 @@ def acknowledge(ctx: CaseContext, case: Complaint, actor: str) -> Reply:
         expect_status=("new", "reopened"),
     )
     if changed is None:
+        current = ctx.store.get(case.code) or case
         return Reply(
-            f"Phản ánh {esc(case.code)} đã được tiếp nhận trước đó (trạng thái: "
-            f"{texts.STATUS_LABELS.get(case.status, case.status)})."
+            f"Phản ánh {esc(case.code)} không còn chờ tiếp nhận: hiện "
+            f"{texts.STAFF_STATUS_LABELS.get(current.status, current.status)}."
         )
     return Reply(f"✅ Đã tiếp nhận phản ánh {esc(case.code)}. Người dân đã được thông báo.")
 
@@ -190,9 +192,7 @@ def ward_text(ctx: CaseContext, case: Complaint, actor: str, action: str, text: 
     unit = unit_name(ctx.config, case.route)
     body = esc(text)
     if case.status in ("withdrawn", "closed"):
-        return Reply(
-            f"Phản ánh {esc(case.code)} đã {texts.STATUS_LABELS[case.status].lower()}; không thể thao tác thêm."
-        )
+        return Reply(f"Phản ánh {esc(case.code)} {texts.STAFF_STATUS_LABELS[case.status]}; không thể thao tác thêm.")
     if action == "reply":
         note = texts.notify(
             case.code,
@@ -294,7 +294,7 @@ def find_own(ctx: CaseContext, user: str, code: str | None) -> Complaint | None:
 
 
 def show(ctx: CaseContext, case: Complaint) -> Reply:
-    return texts.citizen_view(case, _ward_name(ctx, case), ctx.store.history(case.code))
+    return texts.citizen_view(case, _ward_name(ctx, case), ctx.store.history(case.code), ctx.config.timezone)
 
 
 def list_own(ctx: CaseContext, user: str) -> Reply:

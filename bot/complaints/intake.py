@@ -239,6 +239,8 @@ def step(
             draft.step = draft.trail.pop()
             draft.editing = False
         return StepResult(draft, [ask(config, draft)])
+    if button == "i:resume":
+        return StepResult(draft, [ask(config, draft)])
     if button == "i:edit":
         return StepResult(draft, [edit_menu()])
     if button and button.startswith("i:goto:"):

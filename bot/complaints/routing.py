@@ -9,7 +9,9 @@ A route is resolved to a chat only when a message is delivered: a ward without a
 falls back to its supervisory unit's group, so nothing is ever sent nowhere.
 
 Authorisation: a ward action is accepted from a user listed in `staff_ids` of the unit the case is
-routed to; when that unit lists no staff, from any member of its registered group.
+routed to; when that unit lists no staff, from any member of its group. The supervisory unit of a
+ward may always act on that ward's cases the same way (it receives them when the ward's group is
+unreachable, and it oversees them).
 """
 
 from __future__ import annotations
@@ -96,12 +98,32 @@ def staff_of(config: Config, route_key: str) -> list[int]:
     return list(supervisor.staff_ids) if supervisor else []
 
 
-def may_act(
+def _unit_allows(
     config: Config, route_key: str, user_id: int | None, chat_id: int | None, registered: dict[str, int]
 ) -> bool:
-    """Whether a channel user, in a given chat, may act on a case routed to `route_key`."""
     staff = staff_of(config, route_key)
     if staff:
         return user_id is not None and user_id in staff
     group = chat_for(config, route_key, registered)
     return group is not None and chat_id == group
+
+
+def may_act(
+    config: Config,
+    route_key: str,
+    user_id: int | None,
+    chat_id: int | None,
+    registered: dict[str, int],
+    ward_code: str | None = None,
+) -> bool:
+    """Whether a channel user, in a given chat, may act on a case routed to `route_key`.
+
+    `ward_code` is the ward the case is about: its supervisory unit may act too.
+    """
+    if _unit_allows(config, route_key, user_id, chat_id, registered):
+        return True
+    ward = config.ward(ward_code) if ward_code else None
+    supervisor = f"supervisor:{ward.supervisor}" if ward else None
+    if supervisor is None or supervisor == route_key:
+        return False
+    return _unit_allows(config, supervisor, user_id, chat_id, registered)

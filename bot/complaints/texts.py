@@ -7,9 +7,11 @@ phường ..." with no staff name, so relayed messages stay anonymous both ways.
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from bot.categories import CATEGORY_LABELS
 from bot.commitments import Commitment
-from bot.complaints.store import Complaint
+from bot.complaints.store import Complaint, parse_time
 from bot.replies import Button, Reply, esc, rows
 
 STATUS_LABELS = {
@@ -22,6 +24,16 @@ STATUS_LABELS = {
     "closed": "Đã đóng",
 }
 OPEN_STATUSES = ("new", "acknowledged", "info_requested", "reopened")
+# How staff read a status (the citizen's labels speak to the citizen: "Bạn đã rút...").
+STAFF_STATUS_LABELS = {
+    "new": "chờ tiếp nhận",
+    "acknowledged": "đã tiếp nhận",
+    "info_requested": "đang chờ người dân bổ sung",
+    "resolved": "đã giải quyết",
+    "reopened": "được mở lại",
+    "withdrawn": "đã được người dân rút",
+    "closed": "đã đóng",
+}
 
 
 def pledge_line(pledge: Commitment | None) -> str | None:
@@ -86,15 +98,17 @@ def evidence(case: Complaint) -> Reply:
     return Reply(f"Ảnh minh chứng của phản ánh {esc(case.code)}", photo=case.photo)
 
 
-def citizen_view(case: Complaint, ward_name: str, history: list[dict]) -> Reply:
-    """What the author sees with /tracuu."""
+def citizen_view(case: Complaint, ward_name: str, history: list[dict], tz: str) -> Reply:
+    """What the author sees with /tracuu (dates in the deployment's time zone)."""
     lines = [f"<b>Phản ánh {esc(case.code)}</b>", f"Trạng thái: <b>{STATUS_LABELS.get(case.status, case.status)}</b>"]
     lines += case_lines(case, ward_name, for_ward=False)
     lines.append("Danh tính: " + ("đã đồng ý cung cấp cho phường" if case.consent else "ẩn danh"))
     lines.append("")
     lines.append("<b>Diễn biến:</b>")
+    zone = ZoneInfo(tz)
     for step in history:
-        lines.append(f"• {step['at'][:10]}: {STATUS_LABELS.get(step['status'], step['status'])}")
+        when = parse_time(step["at"]).astimezone(zone)
+        lines.append(f"• {when:%d/%m/%Y %H:%M}: {STATUS_LABELS.get(step['status'], step['status'])}")
     buttons = []
     if case.status in OPEN_STATUSES:
         buttons.append(Button("🗑 Rút phản ánh", f"c:withdraw:{case.code}"))

@@ -1,0 +1,121 @@
+"""Q&A speed: start-up (load, validate, index, train) and per-question latency.
+
+Measures in-process, with the shipped catalogue and with a generated catalogue of 5,000 procedures
+(names and aliases recombined from the shipped vocabulary, so the index has realistic posting lists).
+Targets (issue 2): median ≤ 2 ms per question shipped, ≤ 20 ms with 5,000 procedures; start-up ≤ 1 s.
+
+    python benchmarks/qa_speed.py [--questions tests/data/questions.yaml]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.app import load  # noqa: E402
+from bot.evaluation import load_questions  # noqa: E402
+from bot.knowledge import build_knowledge  # noqa: E402
+from bot.understanding import understand  # noqa: E402
+
+STARTUP_SNIPPET = (
+    "import time, pathlib; t = time.perf_counter(); from bot.app import load; "
+    "load(pathlib.Path('config.yaml')); print(time.perf_counter() - t)"
+)
+
+
+def startup_seconds(runs: int = 5) -> list[float]:
+    """Import + load + validate + index + train, each in a fresh interpreter (nothing cached)."""
+    times = []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", STARTUP_SNIPPET], cwd=ROOT, capture_output=True, text=True, check=True)
+        times.append(float(out.stdout.strip()))
+    return times
+
+
+def latencies(knowledge, questions: list[str], repeat: int = 3) -> list[float]:
+    for q in questions[:20]:  # warm the typo-repair memo as a running bot would be
+        understand(knowledge, q)
+    samples = []
+    for _ in range(repeat):
+        for q in questions:
+            t = time.perf_counter()
+            understand(knowledge, q)
+            samples.append(time.perf_counter() - t)
+    return samples
+
+
+def generated_catalogue(knowledge, size: int, seed: int = 7):
+    """`size` procedures whose names and aliases recombine the shipped ones' words."""
+    rng = random.Random(seed)
+    base = list(knowledge.procedures.values())
+    words = sorted({w for p in base for phrase in (p.name, *p.aliases) for w in phrase.split()})
+    procedures = list(base)
+    for n in range(size - len(base)):
+        template = rng.choice(base)
+        def phrase() -> str:
+            return " ".join(rng.sample(words, rng.randint(3, 7)))
+        aliases = [phrase() for _ in range(rng.randint(6, 14))]
+        procedures.append(template.model_copy(update={"id": f"gen.p{n:05d}", "name": phrase(), "aliases": aliases}))
+    return procedures
+
+
+def summary(samples: list[float]) -> dict[str, float]:
+    ms = sorted(s * 1000 for s in samples)
+    return {"median_ms": round(statistics.median(ms), 3), "p95_ms": round(ms[int(len(ms) * 0.95)], 3),
+            "max_ms": round(ms[-1], 3)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--questions", type=Path, default=ROOT / "tests" / "data" / "questions.yaml")
+    parser.add_argument("--size", type=int, default=5000)
+    args = parser.parse_args()
+    questions = [str(item["q"]) for item in load_questions(args.questions)]
+    loaded = load(ROOT / "config.yaml")
+    knowledge = loaded.knowledge
+
+    start = startup_seconds()
+    shipped = summary(latencies(knowledge, questions))
+    procedures = generated_catalogue(knowledge, args.size)
+    t = time.perf_counter()
+    from bot.intents import IntentsFile, load_intents
+
+    intents, _ = load_intents(ROOT / "knowledge" / "intents.yaml")
+    assert isinstance(intents, IntentsFile)
+    big = build_knowledge(procedures, list(knowledge.commitments.values()), knowledge.lexicon, intents)
+    big_build = time.perf_counter() - t
+    large = summary(latencies(big, questions, repeat=1))
+
+    result = {
+        "startup_seconds_median": round(statistics.median(start), 3),
+        "startup_seconds_runs": [round(x, 3) for x in start],
+        "shipped_procedures": len(knowledge.procedures),
+        "shipped": shipped,
+        "generated_procedures": len(procedures),
+        "generated_build_seconds": round(big_build, 3),
+        "generated": large,
+        "questions": len(questions),
+    }
+    print(f"start-up (import+load+validate+index+train), median of 5: {result['startup_seconds_median']:.3f} s"
+          f"  [target ≤ 1 s] {'PASS' if result['startup_seconds_median'] <= 1 else 'FAIL'}")
+    print(f"per question, shipped catalogue ({len(knowledge.procedures)}): median {shipped['median_ms']} ms, "
+          f"p95 {shipped['p95_ms']} ms  [target ≤ 2 ms] {'PASS' if shipped['median_ms'] <= 2 else 'FAIL'}")
+    print(f"per question, generated catalogue ({len(procedures)}): median {large['median_ms']} ms, "
+          f"p95 {large['p95_ms']} ms (index built in {big_build:.2f} s)  [target ≤ 20 ms] "
+          f"{'PASS' if large['median_ms'] <= 20 else 'FAIL'}")
+    out = Path(__file__).parent / "results" / "qa_speed.json"
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
