@@ -6,6 +6,7 @@ Secrets (the Telegram token) never live here: they come from the environment.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -80,6 +81,34 @@ class Complaints(BaseModel):
     resume_after_days: int = Field(default=30, ge=1)  # an unfinished intake older than this is dropped
 
 
+class CategoryDeadline(BaseModel):
+    """Overrides of the deadlines for one complaint category."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    acknowledge_hours: float | None = Field(default=None, gt=0)
+    resolve_days: int | None = Field(default=None, ge=1)
+
+
+class Deadlines(BaseModel):
+    """How long a unit has to acknowledge and resolve a complaint, in working time."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    morning: Annotated[str, StringConstraints(pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")] = "07:30-11:30"
+    afternoon: Annotated[str, StringConstraints(pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")] = "13:00-17:00"
+    saturday_morning: bool = True  # the desk opens Saturday mornings
+    extra_days_off: list[dt.date] = Field(default_factory=list)  # bridge days announced after the holidays package
+    extra_working_days: list[dt.date] = Field(default_factory=list)  # make-up Saturdays
+    acknowledge_hours: float = Field(default=8, gt=0)  # iHanoi's rule: 8 working hours to accept a report
+    resolve_days: int = Field(default=10, ge=1)
+    reminder_hours_before: float = Field(default=2, ge=0)
+    supervisor_resolve_days: int = Field(default=5, ge=1)  # the second deadline, once escalated
+    by_category: dict[Category, CategoryDeadline] = Field(default_factory=dict)
+    digest_time: Annotated[str, StringConstraints(pattern=r"^\d{2}:\d{2}$")] = "17:30"
+    catch_up_minutes: int = Field(default=30, ge=1)  # events older than this are batched into one digest
+
+
 class Config(BaseModel):
     """The whole `config.yaml`."""
 
@@ -97,6 +126,7 @@ class Config(BaseModel):
     wards: list[Ward] = Field(min_length=1)
     telegram: Telegram = Telegram()
     complaints: Complaints = Complaints()
+    deadlines: Deadlines = Deadlines()
 
     def ward(self, code: str) -> Ward | None:
         return next((w for w in self.wards if w.code == code), None)

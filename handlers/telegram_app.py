@@ -29,7 +29,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from bot.app import Loaded, make_assistant, open_store
-from bot.complaints import outbox
+from bot.complaints import deadlines, outbox
 from bot.complaints.outbox import DeliveryError
 from bot.complaints.routing import Route, chat_for
 from bot.complaints.store import OutboxItem, Store
@@ -176,6 +176,13 @@ class TelegramChannel:
             for reply in replies:
                 await send_reply(context.bot, chat_id, reply)
 
+    async def schedule(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """JobQueue callback: reminders, escalations and digests due now (state is in SQLite)."""
+        assistant = self.assistant
+        report = await asyncio.to_thread(deadlines.tick, assistant.store, assistant.config)
+        if report.escalations or report.batched or report.digests:
+            log.info("scheduler: %s", report)
+
     async def deliver(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """JobQueue callback: one pass of the outbox worker."""
         sender = TelegramSender(context.bot, self.assistant.config, self.assistant.store)
@@ -219,6 +226,7 @@ def build_application(assistant: Assistant, token: str, api_base_url: str | None
     app.add_error_handler(_on_error)
     assert app.job_queue is not None, "install python-telegram-bot[job-queue]"
     app.job_queue.run_repeating(channel.deliver, interval=config.telegram.outbox_interval, first=0.5, name="outbox")
+    app.job_queue.run_repeating(channel.schedule, interval=60, first=5, name="deadlines")
     return app
 
 

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterable
 from typing import TextIO
 
+from bot.complaints.deadlines import tick
 from bot.complaints.outbox import deliver_due
 from bot.complaints.routing import unit_name
 from bot.config import Config
@@ -74,6 +75,7 @@ def chat(assistant: Assistant, lines: Iterable[str] | None = None, out: TextIO =
             buttons += new_buttons
             out.write("\n" + text + "\n")
         sender.shown.clear()
+        tick(assistant.store, assistant.config)
         asyncio.run(deliver_due(assistant.store, sender))
         for target, reply in sender.shown:
             text, new_buttons = render(reply, len(buttons) + 1)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from bot.categories import CATEGORY_LABELS
 from bot.commitments import Commitment
-from bot.complaints import texts
+from bot.complaints import deadlines, texts
 from bot.complaints.intake import Draft
 from bot.complaints.routing import Route, may_act, route_for, unit_name
 from bot.complaints.store import Complaint, NewComplaint, Outgoing, Store
@@ -89,6 +89,7 @@ def submit(ctx: CaseContext, user: str, draft: Draft) -> tuple[Complaint | None,
     pledge = broken[0] if broken else None
     new.route, new.sensitive = route.key, route.sensitive
     new.commitment_ids = [c.id for c in broken]
+    new.deadlines = deadlines.fresh_deadlines(config, new.category, ctx.store.clock())
 
     def messages(code: str) -> list[Outgoing]:
         stub = _preview(new, code)
@@ -273,7 +274,8 @@ def transfer(ctx: CaseContext, case: Complaint, actor: str, destination: str, re
         "transfer",
         status="new",
         note=f"{case.route} -> {destination}: {reason}",
-        updates={"route": destination},
+        # The new unit gets its own clock.
+        updates={"route": destination, **deadlines.fresh_deadlines(ctx.config, case.category, ctx.store.clock())},
         messages=messages,
         expect_status=texts.OPEN_STATUSES,
     )
@@ -340,7 +342,10 @@ def rate(ctx: CaseContext, case: Complaint, score: int) -> Reply:
             case.user,
             "reopen",
             status="reopened",
-            updates={"reopened": case.reopened + 1},
+            updates={
+                "reopened": case.reopened + 1,
+                **deadlines.fresh_deadlines(ctx.config, case.category, ctx.store.clock()),
+            },
             messages=messages,
             expect_status=("resolved",),
         )

@@ -30,7 +30,8 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _iso(moment: dt.datetime) -> str:
+def iso_utc(moment: dt.datetime) -> str:
+    """How this module stores a moment: ISO 8601 in UTC, which also sorts as text."""
     return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
@@ -121,7 +122,41 @@ MIGRATIONS: list[list[str]] = [
             used_at TEXT
         )""",
     ],
+    [
+        # Deadlines in working time (bot/complaints/deadlines.py) and what the scheduler did.
+        "ALTER TABLE complaints ADD COLUMN ack_due TEXT",
+        "ALTER TABLE complaints ADD COLUMN resolve_due TEXT",
+        "ALTER TABLE complaints ADD COLUMN level INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE complaints ADD COLUMN reminded_ack_at TEXT",
+        "ALTER TABLE complaints ADD COLUMN reminded_resolve_at TEXT",
+        "ALTER TABLE complaints ADD COLUMN overdue_at TEXT",
+        "ALTER TABLE complaints ADD COLUMN supervisor_due TEXT",
+        "ALTER TABLE complaints ADD COLUMN supervisor_overdue_at TEXT",
+        "CREATE INDEX complaints_status_due ON complaints(status, ack_due, resolve_due)",
+        "CREATE INDEX complaints_created ON complaints(created_at)",
+        """CREATE TABLE digests (
+            unit TEXT NOT NULL,
+            day TEXT NOT NULL,
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (unit, day)
+        )""",
+    ],
 ]
+
+
+TIME_COLUMNS = (
+    "created_at",
+    "updated_at",
+    "acknowledged_at",
+    "resolved_at",
+    "ack_due",
+    "resolve_due",
+    "reminded_ack_at",
+    "reminded_resolve_at",
+    "overdue_at",
+    "supervisor_due",
+    "supervisor_overdue_at",
+)
 
 
 @dataclass(frozen=True)
@@ -150,6 +185,14 @@ class Complaint:
     updated_at: dt.datetime
     acknowledged_at: dt.datetime | None
     resolved_at: dt.datetime | None
+    ack_due: dt.datetime | None = None
+    resolve_due: dt.datetime | None = None
+    level: int = 0  # 0: with the responsible unit; 1: overdue, escalated; 2: overdue at the supervisor too
+    reminded_ack_at: dt.datetime | None = None
+    reminded_resolve_at: dt.datetime | None = None
+    overdue_at: dt.datetime | None = None
+    supervisor_due: dt.datetime | None = None
+    supervisor_overdue_at: dt.datetime | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Complaint:
@@ -157,8 +200,9 @@ class Complaint:
         values["consent"] = bool(values["consent"])
         values["sensitive"] = bool(values["sensitive"])
         values["commitment_ids"] = tuple(json.loads(values["commitment_ids"]))
-        for key in ("created_at", "updated_at", "acknowledged_at", "resolved_at"):
-            values[key] = parse_time(values[key]) if values[key] else None
+        for key in TIME_COLUMNS:
+            if key in values:
+                values[key] = parse_time(values[key]) if values[key] else None
         return cls(**values)
 
 
@@ -214,6 +258,7 @@ class NewComplaint:
     contact: str | None = None
     sensitive: bool = False
     commitment_ids: list[str] = field(default_factory=list)
+    deadlines: dict[str, Any] = field(default_factory=dict)  # ack_due, resolve_due... (deadlines.py)
 
     def fingerprint(self) -> str:
         """Same citizen, ward, category and text: the same complaint sent twice."""
@@ -248,7 +293,7 @@ class Store:
                     continue
                 for statement in statements:
                     self.db.execute(statement)
-                self.db["schema_migrations"].insert({"version": number, "at": _iso(self.clock())})
+                self.db["schema_migrations"].insert({"version": number, "at": iso_utc(self.clock())})
 
     def schema_version(self) -> int:
         row = self.db.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
@@ -270,16 +315,16 @@ class Store:
 
     def _audit(self, actor: str, action: str, code: str | None, detail: str | None = None) -> None:
         self.db["audit"].insert(
-            {"at": _iso(self.clock()), "actor": actor, "action": action, "code": code, "detail": detail}
+            {"at": iso_utc(self.clock()), "actor": actor, "action": action, "code": code, "detail": detail}
         )
 
     def _history(self, code: str, status: str, actor: str, note: str | None) -> None:
         self.db["status_history"].insert(
-            {"code": code, "status": status, "at": _iso(self.clock()), "actor": actor, "note": note}
+            {"code": code, "status": status, "at": iso_utc(self.clock()), "actor": actor, "note": note}
         )
 
     def _enqueue(self, messages: list[Outgoing]) -> None:
-        now = _iso(self.clock())
+        now = iso_utc(self.clock())
         for msg in messages:
             self.db["outbox"].insert(
                 {
@@ -297,7 +342,7 @@ class Store:
 
     def find_duplicate(self, new: NewComplaint, within: dt.timedelta) -> Complaint | None:
         """A complaint with the same fingerprint filed recently (a double submission)."""
-        since = _iso(self.clock() - within)
+        since = iso_utc(self.clock() - within)
         rows = list(
             self.db.query(
                 "SELECT * FROM complaints WHERE fingerprint = ? AND created_at >= ? ORDER BY created_at DESC LIMIT 1",
@@ -312,14 +357,14 @@ class Store:
             "SELECT COUNT(*) FROM complaints WHERE created_at >= ? AND EXISTS "
             "(SELECT 1 FROM json_each(complaints.commitment_ids) WHERE value = ?)"
         )
-        params: list[Any] = [_iso(self.clock() - within), commitment_id]
+        params: list[Any] = [iso_utc(self.clock() - within), commitment_id]
         if ward_code is not None:
             sql += " AND ward_code = ?"
             params.append(ward_code)
         return self.db.execute(sql, params).fetchone()[0]
 
     def count_recent(self, user: str, within: dt.timedelta) -> int:
-        since = _iso(self.clock() - within)
+        since = iso_utc(self.clock() - within)
         row = self.db.execute(
             "SELECT COUNT(*) FROM complaints WHERE user = ? AND created_at >= ?", [user, since]
         ).fetchone()
@@ -330,7 +375,7 @@ class Store:
 
         `messages` receives the new tracking code and returns what to send (forward to the ward...).
         """
-        now = _iso(self.clock())
+        now = iso_utc(self.clock())
         with self.transaction():
             code = new_code()
             while self.db.execute("SELECT 1 FROM complaints WHERE code = ?", [code]).fetchone():
@@ -355,6 +400,7 @@ class Store:
                 "fingerprint": new.fingerprint(),
                 "created_at": now,
                 "updated_at": now,
+                **new.deadlines,
             }
             self.db["complaints"].insert(row)
             self._history(code, "new", new.user, None)
@@ -383,6 +429,47 @@ class Store:
         sql += " ORDER BY created_at DESC, code LIMIT ?"
         return [Complaint.from_row(r) for r in self.db.query(sql, [*params, limit])]
 
+    def open_cases(self) -> list[Complaint]:
+        """Cases a unit still has to act on (for the scheduler)."""
+        rows = self.db.query(
+            "SELECT * FROM complaints WHERE status IN ('new', 'acknowledged', 'info_requested', 'reopened') "
+            "ORDER BY created_at"
+        )
+        return [Complaint.from_row(r) for r in rows]
+
+    def cases_of_ward(self, ward_code: str) -> list[Complaint]:
+        return [
+            Complaint.from_row(r) for r in self.db.query("SELECT * FROM complaints WHERE ward_code = ?", [ward_code])
+        ]
+
+    def all_cases(self) -> list[Complaint]:
+        return [Complaint.from_row(r) for r in self.db.query("SELECT * FROM complaints ORDER BY created_at")]
+
+    def apply_batch(self, changes: list[tuple[str, str, dict[str, Any]]], actor: str, messages: list[Outgoing]) -> None:
+        """Several cases' updates (code, action, column values) and their messages in one transaction."""
+        now = iso_utc(self.clock())
+        with self.transaction():
+            for code, action, updates in changes:
+                self.db["complaints"].update(code, {**updates, "updated_at": now})
+                self._audit(actor, action, code, "batched after downtime")
+            self._enqueue(messages)
+
+    def digest_sent(self, unit: str, day: str) -> bool:
+        return self.db.execute("SELECT 1 FROM digests WHERE unit = ? AND day = ?", [unit, day]).fetchone() is not None
+
+    def mark_digest(self, unit: str, day: str, message: Outgoing) -> bool:
+        """Queue a unit's digest for `day` unless one was already queued (then False)."""
+        with self.transaction():
+            cur = self.db.execute(
+                "INSERT OR IGNORE INTO digests (unit, day, sent_at) VALUES (?, ?, ?)",
+                [unit, day, iso_utc(self.clock())],
+            )
+            if cur.rowcount != 1:
+                return False
+            self._audit("scheduler", "digest", None, f"{unit} {day}")
+            self._enqueue([message])
+            return True
+
     def history(self, code: str) -> list[dict[str, Any]]:
         return list(
             self.db.query("SELECT status, at, actor, note FROM status_history WHERE code = ? ORDER BY id", [code])
@@ -410,7 +497,7 @@ class Store:
         Returns None (and changes nothing) when the complaint is missing or not in `expect_status`,
         which makes a button pressed twice harmless.
         """
-        now = _iso(self.clock())
+        now = iso_utc(self.clock())
         with self.transaction():
             row = self.db.execute("SELECT status FROM complaints WHERE code = ?", [code]).fetchone()
             if row is None or (expect_status is not None and row[0] not in expect_status):
@@ -444,7 +531,7 @@ class Store:
         """Undelivered messages whose next attempt is due, oldest first."""
         rows = self.db.query(
             "SELECT * FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?",
-            [_iso(self.clock()), limit],
+            [iso_utc(self.clock()), limit],
         )
         return [self._outbox_item(r) for r in rows]
 
@@ -477,7 +564,7 @@ class Store:
             cur = self.db.execute(
                 "UPDATE outbox SET sent_at = ?, message_id = ?, attempts = attempts + 1 "
                 "WHERE id = ? AND sent_at IS NULL",
-                [_iso(self.clock()), message_id, item_id],
+                [iso_utc(self.clock()), message_id, item_id],
             )
             return cur.rowcount == 1
 
@@ -485,7 +572,7 @@ class Store:
         with self.transaction():
             self.db.execute(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
-                [error[:500], _iso(self.clock() + retry_in), item_id],
+                [error[:500], iso_utc(self.clock() + retry_in), item_id],
             )
 
     def retarget(self, item_id: int, target: str, actor: str, reason: str) -> None:
@@ -494,7 +581,7 @@ class Store:
             row = self.db.execute("SELECT code, target FROM outbox WHERE id = ?", [item_id]).fetchone()
             self.db.execute(
                 "UPDATE outbox SET target = ?, next_attempt_at = ? WHERE id = ?",
-                [target, _iso(self.clock()), item_id],
+                [target, iso_utc(self.clock()), item_id],
             )
             self._audit(actor, "retarget", row[0] if row else None, f"{row[1] if row else '?'} -> {target}: {reason}")
 
@@ -505,14 +592,14 @@ class Store:
         code = new_code()
         with self.transaction():
             self.db["registration_codes"].insert(
-                {"code": code, "route": route, "expires_at": _iso(self.clock() + valid_for), "used_at": None}
+                {"code": code, "route": route, "expires_at": iso_utc(self.clock() + valid_for), "used_at": None}
             )
             self._audit("operator", "registration_code", None, route)
         return code
 
     def use_registration_code(self, code: str, chat_id: int, actor: str) -> str | None:
         """Register `chat_id` for the code's route; None if the code is unknown, used or expired."""
-        now = _iso(self.clock())
+        now = iso_utc(self.clock())
         with self.transaction():
             row = self.db.execute(
                 "SELECT route FROM registration_codes WHERE code = ? AND used_at IS NULL AND expires_at >= ?",
@@ -541,7 +628,7 @@ class Store:
     def save_session(self, user: str, state: dict[str, Any]) -> None:
         with self.transaction():
             self.db["sessions"].upsert(
-                {"user": user, "state": json.dumps(state, ensure_ascii=False), "updated_at": _iso(self.clock())},
+                {"user": user, "state": json.dumps(state, ensure_ascii=False), "updated_at": iso_utc(self.clock())},
                 pk="user",
             )
 
