@@ -7,6 +7,7 @@ or to decline. The thresholds are tuned on the labelled sets (`python -m bot eva
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -76,8 +77,19 @@ def _focus(text: str) -> str:
     return parts[-1] if parts else text
 
 
+# "…đã công chứng hợp đồng, giờ đăng ký biến động thế nào": after "giờ"/"vậy"/"nay" comes the question.
+_TURN = re.compile(r",\s*(?:(?:thì\s+)?(?:giờ|bây giờ|nay|vậy|vậy thì|giờ thì|thế thì)\b)", re.IGNORECASE)
+CLAUSE_MARGIN = 0.05
+
+
 def _procedure_candidates(knowledge: Knowledge, text: str, focus: str) -> list[Candidate]:
+    """Candidates for the question: the clause after a turn word, else the last sentence, else all."""
     index = knowledge.procedure_index
+    parts = _TURN.split(focus)
+    if len(parts) > 1 and has_letters(parts[-1]):
+        clause = index.search(parts[-1])
+        if clause and clause[0].score >= ACCEPT_SCORE + CLAUSE_MARGIN:
+            return clause
     if focus == text:
         return index.search(text)
     focused = index.search(focus)
