@@ -47,6 +47,11 @@ def _parser() -> argparse.ArgumentParser:
     code = groups_sub.add_parser("code", help="a one-time code to type in the group: /dangky CODE")
     code.add_argument("unit", help="ward code (e.g. 26743) or supervisor id (e.g. so-noi-vu)")
     groups_sub.add_parser("list", help="groups registered so far")
+    report = sub.add_parser("report", help="accountability report of a period: HTML page and PNG chart")
+    report.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM-DD")
+    report.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM-DD")
+    report.add_argument("--ward", help="one ward's code (default: every ward)")
+    report.add_argument("--out", type=Path, help="output folder (default: reports/ beside the config)")
     evaluate = sub.add_parser("eval", help="accuracy on a labelled question file, beside a BM25 baseline")
     evaluate.add_argument("file", type=Path)
     evaluate.add_argument("--errors", action="store_true", help="list the questions answered wrongly")
@@ -92,6 +97,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.operators import groups_command
 
         return groups_command(loaded, open_store(loaded), args)
+    if command == "report":
+        from bot.report import report_command
+
+        return report_command(loaded, args)
     if command == "eval":
         from bot.evaluation import run_evaluation
 

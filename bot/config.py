@@ -62,6 +62,9 @@ class Telegram(BaseModel):
     admin_ids: list[int] = Field(default_factory=list)  # may reload knowledge (/capnhat)
     outbox_interval: float = Field(default=2.0, gt=0)  # seconds between outbox worker passes
     outbox_max_backoff: float = Field(default=600.0, gt=0)  # seconds, cap of the retry backoff
+    # Telegram's flood limits (AIORateLimiter): ~30 messages/s overall, 20/min per group.
+    rate_overall_per_second: float = Field(default=30, gt=0)
+    rate_group_per_minute: float = Field(default=20, gt=0)
 
     @model_validator(mode="after")
     def _webhook_needs_url(self) -> Telegram:

@@ -73,10 +73,11 @@ class Cues:
     """A set of cue phrases, matched as whole words on folded text."""
 
     pattern: re.Pattern[str] | None
+    phrases: tuple[str, ...] = ()  # folded
 
     @classmethod
     def of(cls, phrases: list[str]) -> Cues:
-        return cls(_phrase_pattern(phrases))
+        return cls(_phrase_pattern(phrases), tuple(sorted({fold(p) for p in phrases if fold(p)})))
 
     def find(self, folded_text: str) -> list[str]:
         """The cue phrases present in `folded_text`."""
@@ -109,6 +110,11 @@ class Lexicon:
     off_topic: Cues
     greetings: Cues
     categories: dict[str, Cues]
+
+    @property
+    def aspect_words(self) -> frozenset[str]:
+        """Every word of every aspect cue phrase."""
+        return frozenset(w for cues in self.aspects.values() for phrase in cues.phrases for w in phrase.split())
 
     def guess_category(self, text: str) -> str | None:
         """The complaint category whose cues a message names most, or None."""

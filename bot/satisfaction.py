@@ -47,13 +47,14 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, NamedTuple
 
 from bot.categories import CATEGORY_LABELS
+from bot.complaints import texts
 
 if TYPE_CHECKING:
     from bot.complaints.store import Complaint, Store
 
 MIN_CASES = 10
 UNRANKED = "chưa đủ số liệu"
-OPEN_STATUSES = frozenset({"new", "acknowledged", "info_requested", "reopened"})
+OPEN_STATUSES = frozenset(texts.OPEN_STATUSES)
 RESOLVED_STATUSES = frozenset({"resolved", "closed"})
 SATISFIED_RATING = 4
 DAY_SECONDS = 86_400.0

@@ -71,6 +71,47 @@ def _asks_question(knowledge: Knowledge, text: str, focus_folded: str) -> bool:
     return text.rstrip().endswith("?") or focus_folded.endswith((" khong", " chua", " ko"))
 
 
+_FILLER = frozenset(
+    [
+        "can",
+        "gi",
+        "nhung",
+        "cac",
+        "la",
+        "co",
+        "khong",
+        "a",
+        "ah",
+        "nhe",
+        "voi",
+        "toi",
+        "em",
+        "minh",
+        "thi",
+        "phai",
+        "lam",
+        "sao",
+        "the",
+        "nao",
+        "nhu",
+    ]
+)
+
+
+def _names_something(knowledge: Knowledge, folded: str) -> bool:
+    """Whether anything is left once the asked aspect and filler words are taken away.
+
+    "cần giấy tờ gì" asks for documents of no procedure in particular: answering with the best
+    match would be a guess.
+    """
+    rest = folded
+    for cues in knowledge.lexicon.aspects.values():
+        rest = cues.remove(rest)
+    # Cues overlap ("cần giấy" | "giấy tờ"), so leftovers of a cue phrase do not count either.
+    cue_words = knowledge.lexicon.aspect_words
+    return any(word not in _FILLER and word not in cue_words for word in rest.split())
+
+
 def _focus(text: str) -> str:
     """The last sentence holding letters: in a long story, the question comes last."""
     parts = [s for s in sentences(text) if has_letters(s)]
@@ -170,7 +211,7 @@ def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
     aspect = detect_aspect(knowledge, focus_folded) or detect_aspect(knowledge, folded)
     if lex.off_topic.count(folded) and top < CLEAR_PROCEDURE_SCORE:
         return as_kind("none")  # chit-chat that shares words with a procedure
-    if top < ACCEPT_SCORE:
+    if top < ACCEPT_SCORE or not _names_something(knowledge, folded):
         return as_kind("none")
     close = [c for c in candidates if c.score >= ACCEPT_SCORE and top - c.score < AMBIGUITY_MARGIN]
     best = candidates[0].id

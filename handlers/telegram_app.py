@@ -213,7 +213,15 @@ def build_application(assistant: Assistant, token: str, api_base_url: str | None
     builder = (
         Application.builder()
         .token(token)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=config.telegram.rate_overall_per_second,
+                overall_time_period=1,
+                group_max_rate=config.telegram.rate_group_per_minute,
+                group_time_period=60,
+                max_retries=3,
+            )
+        )
         .concurrent_updates(True)
         .post_init(_post_init)
     )
