@@ -188,53 +188,70 @@ def acknowledge(ctx: CaseContext, case: Complaint, actor: str) -> Reply:
     return Reply(f"✅ Đã tiếp nhận phản ánh {esc(case.code)}. Người dân đã được thông báo.")
 
 
+@dataclass(frozen=True)
+class _StaffText:
+    """What a staff member's typed text does for one action."""
+
+    audit: str  # action name in the audit log
+    status: str | None  # new status, if the action changes it
+    purpose: str  # outbox purpose of the message to the citizen
+    to_citizen: str  # template: {unit}, {body}
+    done: str  # confirmation to the staff member: {code}
+    answerable: bool  # the citizen gets a "reply to the ward" button (else rating buttons)
+
+
+_STAFF_TEXT = {
+    "reply": _StaffText(
+        "reply",
+        None,
+        "relay",
+        "Cán bộ {unit} trả lời:\n<i>{body}</i>",
+        "📨 Đã gửi câu trả lời đến người dân (phản ánh {code}).",
+        True,
+    ),
+    "info": _StaffText(
+        "request_info",
+        "info_requested",
+        "relay",
+        "{unit} cần bạn <b>bổ sung thông tin</b>:\n<i>{body}</i>",
+        "📨 Đã gửi câu hỏi đến người dân (phản ánh {code}); câu trả lời sẽ được chuyển về đây.",
+        True,
+    ),
+    "resolve": _StaffText(
+        "resolve",
+        "resolved",
+        "notify",
+        "{unit} báo đã <b>giải quyết</b>:\n<i>{body}</i>\n\nBạn đánh giá kết quả thế nào?",
+        "✔️ Đã ghi nhận kết quả giải quyết phản ánh {code}. Người dân sẽ đánh giá.",
+        False,
+    ),
+}
+
+
 def ward_text(ctx: CaseContext, case: Complaint, actor: str, action: str, text: str) -> Reply:
     """Apply the text a staff member typed for a pending action (reply, info, resolve, notours)."""
-    unit = unit_name(ctx.config, case.route)
-    body = esc(text)
     if case.status in ("withdrawn", "closed"):
         return Reply(f"Phản ánh {esc(case.code)} {texts.STAFF_STATUS_LABELS[case.status]}; không thể thao tác thêm.")
-    if action == "reply":
-        note = texts.notify(
-            case.code,
-            f"Cán bộ {esc(unit)} trả lời:\n<i>{body}</i>",
-            rows([Button("✍️ Trả lời phường", f"c:answer:{case.code}")]),
-        )
-        ctx.store.change(case.code, actor, "reply", note=text, messages=[Outgoing(case.user, note, "relay", case.code)])
-        return Reply(f"📨 Đã gửi câu trả lời đến người dân (phản ánh {esc(case.code)}).")
-    if action == "info":
-        note = texts.notify(
-            case.code,
-            f"{esc(unit)} cần bạn <b>bổ sung thông tin</b>:\n<i>{body}</i>",
-            rows([Button("✍️ Trả lời phường", f"c:answer:{case.code}")]),
-        )
-        ctx.store.change(
-            case.code,
-            actor,
-            "request_info",
-            status="info_requested",
-            note=text,
-            messages=[Outgoing(case.user, note, "relay", case.code)],
-        )
-        return Reply(f"📨 Đã gửi câu hỏi đến người dân (phản ánh {esc(case.code)}); câu trả lời sẽ được chuyển về đây.")
-    if action == "resolve":
-        note = texts.notify(
-            case.code,
-            f"{esc(unit)} báo đã <b>giải quyết</b>:\n<i>{body}</i>\n\nBạn đánh giá kết quả thế nào?",
-            rows(texts.rating_buttons(case.code), per_row=5),
-        )
-        ctx.store.change(
-            case.code,
-            actor,
-            "resolve",
-            status="resolved",
-            note=text,
-            messages=[Outgoing(case.user, note, "notify", case.code)],
-        )
-        return Reply(f"✔️ Đã ghi nhận kết quả giải quyết phản ánh {esc(case.code)}. Người dân sẽ đánh giá.")
     if action == "notours":
         return transfer_choices(ctx, case, text)
-    return Reply("Thao tác không hợp lệ.")
+    rule = _STAFF_TEXT.get(action)
+    if rule is None:
+        return Reply("Thao tác không hợp lệ.")
+    unit = esc(unit_name(ctx.config, case.route))
+    if rule.answerable:
+        buttons = rows([Button("✍️ Trả lời phường", f"c:answer:{case.code}")])
+    else:
+        buttons = rows(texts.rating_buttons(case.code), per_row=5)
+    note = texts.notify(case.code, rule.to_citizen.format(unit=unit, body=esc(text)), buttons)
+    ctx.store.change(
+        case.code,
+        actor,
+        rule.audit,
+        status=rule.status,
+        note=text,
+        messages=[Outgoing(case.user, note, rule.purpose, case.code)],
+    )
+    return Reply(rule.done.format(code=esc(case.code)))
 
 
 def transfer_choices(ctx: CaseContext, case: Complaint, reason: str) -> Reply:
