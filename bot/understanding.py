@@ -204,7 +204,7 @@ def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
         return as_kind("complaint")
     if (commitment or weak_commitment) and narrates and not asks and not names_procedure:
         return as_kind("complaint")  # "hồ sơ của tôi trễ hẹn mà ...": a report, not a question
-    if soft_complaint and narrates and not names_procedure:
+    if soft_complaint and narrates:  # an incident told about an official, even if it names a procedure
         return as_kind("complaint")
     if commitment and not names_procedure:
         return as_kind("commitment")
