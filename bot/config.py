@@ -82,6 +82,7 @@ class Complaints(BaseModel):
     sensitive_categories: list[Category] = Field(default_factory=lambda: ["doi-tien"])
     max_description_chars: int = Field(default=3000, ge=100)
     resume_after_days: int = Field(default=30, ge=1)  # an unfinished intake older than this is dropped
+    report_min_cases: int = Field(default=10, ge=1)  # a ward is ranked only with this many cases in the period
 
 
 class CategoryDeadline(BaseModel):

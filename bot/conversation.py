@@ -21,7 +21,7 @@ from bot.answers import ASPECT_LABELS
 from bot.categories import CATEGORY_LABELS
 from bot.complaints import cases, intake
 from bot.complaints.codes import normalise_code
-from bot.complaints.routing import unit_name
+from bot.complaints.routing import channel_int, chat_for, may_act, route_falls_back, unit_name
 from bot.complaints.store import Store
 from bot.config import Config
 from bot.knowledge import Knowledge
@@ -136,6 +136,8 @@ class Assistant:
             return [Reply(f"ID của cuộc trò chuyện này: <code>{esc(msg.chat or msg.user)}</code>")]
         if command == "/dangky":
             return [self._register_group(msg, argument)]
+        if command == "/baocao":
+            return [self._report(msg)]
         if msg.chat:
             return []  # citizens' commands (and their anonymous cases) stay in private chats
         if command == "/thutuc":
@@ -154,11 +156,43 @@ class Assistant:
         if not msg.chat:
             return Reply("Lệnh /dangky dùng trong nhóm Telegram của phường (thêm trợ lý vào nhóm rồi gõ /dangky MÃ).")
         code = normalise_code(code_text)
-        chat_id = int(msg.chat.rsplit(":", 1)[1]) if msg.chat.rsplit(":", 1)[-1].lstrip("-").isdigit() else None
+        chat_id = channel_int(msg.chat)
         route = self.store.use_registration_code(code, chat_id, msg.user) if code and chat_id is not None else None
         if route is None:
             return Reply("Mã đăng ký không đúng, đã dùng hoặc đã hết hạn. Xin mã mới từ quản trị viên.")
         return Reply(f"✅ Nhóm này đã được đăng ký nhận phản ánh của <b>{esc(unit_name(self.config, route))}</b>.")
+
+    def _report(self, msg: Incoming) -> Reply:
+        """/baocao in a unit's group: the last 30 days' chart for the unit's wards, as a photo."""
+        registered = self.store.registered_groups()
+        chat_id = channel_int(msg.chat)
+        units = [
+            route
+            for route in (
+                *(f"ward:{w.code}" for w in self.config.wards),
+                *(f"supervisor:{s.id}" for s in self.config.supervisors),
+            )
+            if chat_id is not None
+            and chat_for(self.config, route, registered) == chat_id
+            and not route_falls_back(self.config, route, registered)
+        ]
+        actor = channel_int(msg.user)
+        allowed = msg.user in self.demo_staff or any(
+            may_act(self.config, unit, actor, chat_id, registered) for unit in units
+        )
+        if not allowed:
+            return Reply("Lệnh /baocao dùng trong nhóm của phường hoặc đơn vị giám sát, cho cán bộ được phân công.")
+        from bot.report import report_png  # matplotlib is loaded only when a report is asked for
+
+        today = self.today()
+        start = today - dt.timedelta(days=30)
+        wards = [u.split(":", 1)[1] for u in units if u.startswith("ward:")]
+        one_ward = wards[0] if len(wards) == 1 and len(units) == 1 else None
+        png = report_png(
+            self.store, self.config, start, today, one_ward, min_cases=self.config.complaints.report_min_cases
+        )
+        names = ", ".join(unit_name(self.config, u) for u in units) or self.config.city
+        return Reply(f"📊 Báo cáo phản ánh 30 ngày qua ({start:%d/%m} – {today:%d/%m/%Y}) · {esc(names)}", photo=png)
 
     def _reload(self, msg: Incoming) -> Reply:
         admin = msg.user in self.demo_staff or msg.user in {f"tg:{i}" for i in self.config.telegram.admin_ids}

@@ -40,7 +40,7 @@ class Reply:
     text: str
     buttons: tuple[tuple[Button, ...], ...] = field(default=())
     force_reply: bool = False  # ask the channel to open a reply box (needed in Telegram groups)
-    photo: str | None = None  # a channel file id to send as a photo with this text as caption
+    photo: str | bytes | None = None  # a channel file id, or PNG bytes, sent as a photo with this caption
 
     def all_buttons(self) -> list[Button]:
         return [b for row in self.buttons for b in row]

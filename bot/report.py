@@ -39,6 +39,7 @@ from bot.satisfaction import (
     RankedWard,
     WeekTrend,
     category_indexes,
+    current_due,
     fetch_rows,
     index_of,
     overdue_cases,
@@ -168,7 +169,9 @@ def chart_png(figures: Figures) -> bytes:
     from matplotlib.ticker import MaxNLocator, PercentFormatter
 
     if figures.ward is None:
-        groups = [(_short(w.name), w.index) for w in sorted(figures.wards, key=lambda w: w.name)]
+        order = {code: n for n, code in enumerate(figures.ward_names)}
+        in_order = sorted(figures.wards, key=lambda w: (order.get(w.code, len(order)), w.code))
+        groups = [(_short(w.name), w.index) for w in in_order]
         top_title = "Số phản ánh và tỷ lệ giải quyết đúng hạn theo phường"
     else:
         groups = [(CATEGORY_LABELS.get(c, c), idx) for c, idx in figures.categories.items()]
@@ -190,7 +193,7 @@ def chart_png(figures: Figures) -> bytes:
             bars_ax.bar_label(bars, labels=[fmt_int(c) for c in counts], padding=2, fontsize=9)
             bars_ax.set_xticks(positions, [label for label, _ in groups], rotation=20 if len(groups) > 4 else 0)
             bars_ax.set_ylabel("Số phản ánh")
-            bars_ax.set_ylim(0, max([*counts, 1]) * 1.18)
+            bars_ax.set_ylim(0, max([*counts, 1]) * 1.3)  # headroom for the legend
             share_ax = bars_ax.twinx()
             shares = [idx.on_time_share for _, idx in groups]
             shown = [(p, 100 * s) for p, s in zip(positions, shares, strict=True) if s is not None]
@@ -209,7 +212,7 @@ def chart_png(figures: Figures) -> bytes:
             share_ax.set_ylabel("Đúng hạn")
             handles = bars_ax.get_legend_handles_labels()
             more = share_ax.get_legend_handles_labels()
-            bars_ax.legend(handles[0] + more[0], handles[1] + more[1], loc="upper left", fontsize=9)
+            bars_ax.legend(handles[0] + more[0], handles[1] + more[1], loc="upper left", ncols=2, fontsize=9)
         else:
             bars_ax.text(0.5, 0.5, "Không có phản ánh trong kỳ", ha="center", va="center", transform=bars_ax.transAxes)
             bars_ax.set_axis_off()
@@ -258,6 +261,7 @@ table { border-collapse: collapse; width: 100%; margin-top: .6rem; font-size: .9
 th, td { border: 1px solid #cbd5e0; padding: .35rem .5rem; text-align: right; }
 th { background: #edf2f7; }
 td.text, th.text { text-align: left; }
+td.text { white-space: nowrap; }
 tr.unranked td { color: #718096; }
 td.late { color: #c53030; font-weight: bold; }
 img.chart { max-width: 100%; height: auto; border: 1px solid #cbd5e0; margin-top: 1rem; }
@@ -376,7 +380,7 @@ def render_html(figures: Figures, png: bytes) -> str:
 
     overdue_rows = []
     for row in figures.overdue:
-        due = row.resolve_due or row.ack_due
+        due = current_due(row)
         overdue_rows.append(
             [
                 row.code,
@@ -388,7 +392,9 @@ def render_html(figures: Figures, png: bytes) -> str:
             ]
         )
     overdue_table = _table(
-        ["Mã phản ánh", "Phường", "Nhóm hành vi", "Tình trạng", "Ngày gửi", "Hạn xử lý"], overdue_rows, text_columns=4
+        ["Mã phản ánh", "Phường", "Nhóm hành vi", "Tình trạng", "Ngày gửi", "Hạn đang chạy"],
+        overdue_rows,
+        text_columns=4,
     )
 
     chart = base64.b64encode(png).decode("ascii")
@@ -429,7 +435,7 @@ def render_html(figures: Figures, png: bytes) -> str:
 <li>Thời gian tiếp nhận, giải quyết: trung vị của (thời điểm tiếp nhận hoặc giải quyết − thời điểm gửi), tính bằng ngày lịch.</li>
 <li>Đúng hạn: số phản ánh đã giải quyết trước hoặc đúng hạn chia cho số phản ánh đã giải quyết có hạn xử lý.</li>
 <li>Bị mở lại: số phản ánh người dân mở lại ít nhất một lần chia cho tổng số phản ánh.</li>
-<li>Quá hạn đang mở: phản ánh chưa giải quyết đã quá hạn tiếp nhận hoặc hạn xử lý.</li>
+<li>Quá hạn đang mở: phản ánh chưa giải quyết đã bị chuyển cấp vì quá hạn, hoặc đã đến hạn đang chạy (hạn tiếp nhận khi chờ tiếp nhận hay được mở lại, hạn xử lý trong các trường hợp khác) mà chưa xong.</li>
 <li>Điểm (0–100, để xếp hạng): trung bình của tỷ lệ đúng hạn, tỷ lệ hài lòng, (1 − tỷ lệ bị mở lại) và (1 − tỷ lệ quá hạn đang mở); bằng điểm thì phường giải quyết nhanh hơn xếp trên.</li>
 <li>Xu hướng theo tuần: số phản ánh gửi trong tuần và số trong đó đến nay đã được giải quyết.</li>
 <li>Báo cáo không chứa thông tin cá nhân của người phản ánh.</li>
@@ -497,7 +503,9 @@ def report_command(loaded: Loaded, args: argparse.Namespace) -> int:
     out_dir = args.out if args.out is not None else loaded.config_path.parent / "reports"
     store = open_store(loaded)
     try:
-        paths = build_report(store, config, start, end, args.ward, out_dir)
+        paths = build_report(
+            store, config, start, end, args.ward, out_dir, min_cases=config.complaints.report_min_cases
+        )
     finally:
         store.close()
     print(paths.html)

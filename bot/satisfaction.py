@@ -22,8 +22,10 @@ Formulas (per ward, per category or for everything selected; "cases" are the row
   resolved cases without a deadline (stored before deadlines existed) are left out of both terms.
 - reopen rate = #(reopened > 0) / cases; None when there is no case.
 - open = status in OPEN_STATUSES (new, acknowledged, info_requested, reopened).
-- overdue open = open cases that, at `now`, are overdue: marked by the scheduler (overdue_at set or
-  level > 0), or past resolve_due, or past ack_due while still unacknowledged.
+- current deadline = ack_due while the case waits to be acknowledged (new, reopened), else
+  resolve_due: the one the scheduler (bot/complaints/deadlines.py) watches.
+- overdue open = open cases that, at `now`, are overdue: escalated by the scheduler (level > 0 or
+  overdue_at set), or at or past their current deadline (the scheduler's next tick escalates them).
 - score (0-100, used only to rank) = 100 x the mean of whichever of these are defined:
   on-time share, satisfied share, 1 - reopen rate, 1 - overdue open / cases. Counting overdue open
   cases means a ward cannot keep its on-time share high by leaving late cases unanswered.
@@ -56,6 +58,7 @@ MIN_CASES = 10
 UNRANKED = "chưa đủ số liệu"
 OPEN_STATUSES = frozenset(texts.OPEN_STATUSES)
 RESOLVED_STATUSES = frozenset({"resolved", "closed"})
+WAITING_ACK = frozenset({"new", "reopened"})  # as in bot.complaints.deadlines.due_events
 SATISFIED_RATING = 4
 DAY_SECONDS = 86_400.0
 
@@ -192,16 +195,19 @@ def is_resolved(row: CaseRow) -> bool:
     return row.status in RESOLVED_STATUSES and row.resolved_at is not None
 
 
+def current_due(row: CaseRow) -> datetime | None:
+    """The deadline running now: to acknowledge (new, reopened) or to resolve (the other statuses)."""
+    return row.ack_due if row.status in WAITING_ACK else row.resolve_due
+
+
 def is_overdue(row: CaseRow, now: datetime) -> bool:
-    """Open and late at `now`: flagged by the scheduler, past the answer deadline, or unacknowledged
-    past the acknowledgement deadline."""
+    """Open and late at `now`: escalated by the scheduler, or at or past its current deadline."""
     if row.status not in OPEN_STATUSES:
         return False
     if row.overdue_at is not None or row.level > 0:
         return True
-    if row.resolve_due is not None and row.resolve_due < now:
-        return True
-    return row.acknowledged_at is None and row.ack_due is not None and row.ack_due < now
+    due = current_due(row)
+    return due is not None and due <= now
 
 
 def index_of(rows: Sequence[CaseRow], now: datetime) -> Index:
@@ -350,5 +356,5 @@ def overdue_cases(rows: Iterable[CaseRow], now: datetime) -> list[CaseRow]:
     """Open cases overdue at `now`, the longest-waiting first (by deadline, then creation)."""
     late = [row for row in rows if is_overdue(row, now)]
     far = datetime.max.replace(tzinfo=now.tzinfo)
-    late.sort(key=lambda r: (r.resolve_due or r.ack_due or far, r.created_at, r.code))
+    late.sort(key=lambda r: (current_due(r) or far, r.created_at, r.code))
     return late

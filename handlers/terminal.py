@@ -25,7 +25,9 @@ TERMINAL_USER = "terminal:local"
 def render(reply: Reply, first_number: int = 1) -> tuple[str, list[Button]]:
     """Plain text of a reply, its buttons numbered from `first_number`."""
     text = to_plain(reply.text)
-    if reply.photo:
+    if isinstance(reply.photo, bytes):
+        text += f"\n[ảnh PNG, {len(reply.photo):,} byte]"
+    elif reply.photo:
         text += f"\n[ảnh: {reply.photo}]"
     buttons = reply.all_buttons()
     lines = [text]

@@ -14,7 +14,7 @@ from bot.categories import CATEGORY_LABELS
 from bot.commitments import Commitment
 from bot.complaints import deadlines, texts
 from bot.complaints.intake import Draft
-from bot.complaints.routing import Route, may_act, route_for, unit_name
+from bot.complaints.routing import Route, channel_int, may_act, route_for, unit_name
 from bot.complaints.store import Complaint, NewComplaint, Outgoing, Store
 from bot.config import Config
 from bot.replies import Button, Reply, esc, rows
@@ -147,20 +147,11 @@ WARD_PROMPTS = {
 }
 
 
-def _channel_int(key: str | None) -> int | None:
-    if not key:
-        return None
-    try:
-        return int(key.rsplit(":", 1)[1])
-    except (IndexError, ValueError):
-        return None
-
-
 def authorised(ctx: CaseContext, case: Complaint, actor: str, chat: str | None) -> bool:
     """The authorisation rule of `bot.complaints.routing.may_act`, plus the terminal demo user."""
     if actor in ctx.demo_staff:
         return True
-    return may_act(ctx.config, case.route, _channel_int(actor), _channel_int(chat), ctx.registered, case.ward_code)
+    return may_act(ctx.config, case.route, channel_int(actor), channel_int(chat), ctx.registered, case.ward_code)
 
 
 def refuse(ctx: CaseContext, code: str, actor: str, action: str) -> Reply:

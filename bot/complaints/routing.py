@@ -89,6 +89,21 @@ def chat_for(config: Config, route_key: str, registered: dict[str, int]) -> int 
     return registered.get(route_key) or supervisor.chat_id
 
 
+def channel_int(key: str | None) -> int | None:
+    """The number in a channel-qualified id ("tg:-100123" -> -100123), None if there is none."""
+    tail = (key or "").rsplit(":", 1)[-1]
+    return int(tail) if tail.lstrip("-").isdigit() else None
+
+
+def route_falls_back(config: Config, route_key: str, registered: dict[str, int]) -> bool:
+    """True when a ward has no group of its own and borrows its supervisor's."""
+    route = Route.parse(route_key)
+    if route.kind != "ward":
+        return False
+    ward = config.ward(route.id)
+    return ward is not None and not (registered.get(route_key) or ward.chat_id)
+
+
 def staff_of(config: Config, route_key: str) -> list[int]:
     route = Route.parse(route_key)
     if route.kind == "ward":

@@ -231,6 +231,8 @@ class OutboxItem:
 
 
 def reply_to_json(reply: Reply) -> str:
+    if isinstance(reply.photo, bytes):
+        raise ValueError("the outbox carries photos by file id; send generated images as direct replies")
     return json.dumps(asdict(reply), ensure_ascii=False)
 
 
