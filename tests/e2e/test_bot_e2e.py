@@ -197,3 +197,46 @@ async def test_hostile_input_gets_a_clear_reply(emulator: Emulator, tmp_path: Pa
         reply = await say(emulator, text)
         assert reply.text
         assert "<script>" not in reply.text
+
+
+async def test_commitment_answer_leads_to_a_complaint(emulator: Emulator, tmp_path: Path) -> None:
+    async with running_bot(emulator, tmp_path / "db.sqlite3"):
+        answer = await say(emulator, "tre hen tra ket qua thi co duoc xin loi khong")
+        assert "xin lỗi" in (answer.text or "").lower()
+        assert "Nguồn" in (answer.text or "")
+        start = await press(emulator, answer, "m:phananh:tre-hen")
+        assert "Phản ánh" in (start.text or "") or "phường/xã nào" in (start.text or "")
+
+
+async def test_a_ward_group_is_registered_with_a_one_time_code(emulator: Emulator, tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite3"
+    new_group = -1005005005
+    async with running_bot(emulator, db) as app:
+        assistant = app.bot_data["channel"].assistant
+        code = assistant.store.new_registration_code("ward:26740")  # what `python -m bot groups code 26740` does
+        sent = await emulator.send_command(new_group, STAFF, "/dangky", code)
+        confirmed = await emulator.wait_for_bot_message(new_group, after=sent)
+        assert "Phường Sài Gòn" in (confirmed.text or "")
+        again = await emulator.send_command(new_group, STAFF, "/dangky", code)
+        refused = await emulator.wait_for_bot_message(new_group, after=again)
+        assert "đã dùng" in (refused.text or "")
+        # A complaint about that ward now reaches the newly registered group.
+        from bot.complaints import cases
+        from bot.complaints.intake import Draft
+
+        draft = Draft(ward_code="26740", category="tho-o", occurred="Hôm nay", description="Cán bộ làm ngơ khi tôi hỏi")
+        case, _ = cases.submit(assistant.cases(), f"tg:{CITIZEN}", draft)
+        assert case is not None
+        await emulator.wait_for_bot_message(new_group, lambda m: case.code in (m.text or ""), timeout=5)
+
+
+async def test_admin_reloads_knowledge_in_place(emulator: Emulator, tmp_path: Path) -> None:
+    async with running_bot(emulator, tmp_path / "db.sqlite3") as app:
+        assistant = app.bot_data["channel"].assistant
+        assistant.config = assistant.config.model_copy(
+            update={"telegram": assistant.config.telegram.model_copy(update={"admin_ids": [STAFF]})}
+        )
+        refused = await say(emulator, "/capnhat", user=CITIZEN)
+        assert "quản trị" in (refused.text or "")
+        done = await say(emulator, "/capnhat", user=STAFF)
+        assert "Đã nạp lại" in (done.text or "")
