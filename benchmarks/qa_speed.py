@@ -36,7 +36,9 @@ def startup_seconds(runs: int = 5) -> list[float]:
     """Import + load + validate + index + train, each in a fresh interpreter (nothing cached)."""
     times = []
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", STARTUP_SNIPPET], cwd=ROOT, capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", STARTUP_SNIPPET], cwd=ROOT, capture_output=True, text=True, check=True
+        )
         times.append(float(out.stdout.strip()))
     return times
 
@@ -61,8 +63,10 @@ def generated_catalogue(knowledge, size: int, seed: int = 7):
     procedures = list(base)
     for n in range(size - len(base)):
         template = rng.choice(base)
+
         def phrase() -> str:
             return " ".join(rng.sample(words, rng.randint(3, 7)))
+
         aliases = [phrase() for _ in range(rng.randint(6, 14))]
         procedures.append(template.model_copy(update={"id": f"gen.p{n:05d}", "name": phrase(), "aliases": aliases}))
     return procedures
@@ -70,8 +74,11 @@ def generated_catalogue(knowledge, size: int, seed: int = 7):
 
 def summary(samples: list[float]) -> dict[str, float]:
     ms = sorted(s * 1000 for s in samples)
-    return {"median_ms": round(statistics.median(ms), 3), "p95_ms": round(ms[int(len(ms) * 0.95)], 3),
-            "max_ms": round(ms[-1], 3)}
+    return {
+        "median_ms": round(statistics.median(ms), 3),
+        "p95_ms": round(ms[int(len(ms) * 0.95)], 3),
+        "max_ms": round(ms[-1], 3),
+    }
 
 
 def main() -> int:
@@ -105,13 +112,19 @@ def main() -> int:
         "generated": large,
         "questions": len(questions),
     }
-    print(f"start-up (import+load+validate+index+train), median of 5: {result['startup_seconds_median']:.3f} s"
-          f"  [target ≤ 1 s] {'PASS' if result['startup_seconds_median'] <= 1 else 'FAIL'}")
-    print(f"per question, shipped catalogue ({len(knowledge.procedures)}): median {shipped['median_ms']} ms, "
-          f"p95 {shipped['p95_ms']} ms  [target ≤ 2 ms] {'PASS' if shipped['median_ms'] <= 2 else 'FAIL'}")
-    print(f"per question, generated catalogue ({len(procedures)}): median {large['median_ms']} ms, "
-          f"p95 {large['p95_ms']} ms (index built in {big_build:.2f} s)  [target ≤ 20 ms] "
-          f"{'PASS' if large['median_ms'] <= 20 else 'FAIL'}")
+    print(
+        f"start-up (import+load+validate+index+train), median of 5: {result['startup_seconds_median']:.3f} s"
+        f"  [target ≤ 1 s] {'PASS' if result['startup_seconds_median'] <= 1 else 'FAIL'}"
+    )
+    print(
+        f"per question, shipped catalogue ({len(knowledge.procedures)}): median {shipped['median_ms']} ms, "
+        f"p95 {shipped['p95_ms']} ms  [target ≤ 2 ms] {'PASS' if shipped['median_ms'] <= 2 else 'FAIL'}"
+    )
+    print(
+        f"per question, generated catalogue ({len(procedures)}): median {large['median_ms']} ms, "
+        f"p95 {large['p95_ms']} ms (index built in {big_build:.2f} s)  [target ≤ 20 ms] "
+        f"{'PASS' if large['median_ms'] <= 20 else 'FAIL'}"
+    )
     out = Path(__file__).parent / "results" / "qa_speed.json"
     out.write_text(json.dumps(result, indent=1) + "\n")
     return 0

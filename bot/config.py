@@ -64,6 +64,9 @@ class Telegram(BaseModel):
     outbox_max_backoff: float = Field(default=600.0, gt=0)  # seconds, cap of the retry backoff
     # Telegram's flood limits (AIORateLimiter): ~30 messages/s overall, 20/min per group.
     rate_overall_per_second: float = Field(default=30, gt=0)
+    # Updates handled at once. Small on purpose: httpx scans its whole connection pool on every
+    # request, so 256 concurrent handlers (PTB's "True") spent more time there than in our code.
+    concurrent_updates: int = Field(default=8, ge=1, le=256)
     rate_group_per_minute: float = Field(default=20, gt=0)
 
     @model_validator(mode="after")

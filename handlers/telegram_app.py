@@ -222,7 +222,7 @@ def build_application(assistant: Assistant, token: str, api_base_url: str | None
                 max_retries=3,
             )
         )
-        .concurrent_updates(True)
+        .concurrent_updates(config.telegram.concurrent_updates)
         .post_init(_post_init)
     )
     if api_base_url:
