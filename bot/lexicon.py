@@ -35,6 +35,7 @@ class LexiconFile(BaseModel):
     commitment_weak: list[Text]  # commitment words procedure questions use in passing
     officials: list[Text]  # who misconduct is about
     admin_context: list[Text]  # words placing a message at a public office
+    procedure_acts: list[Text] = Field(default_factory=list)  # verbs and nouns of doing a procedure
     misconduct_soft: list[Text]  # conduct cues that need an official and a narrated incident
     rights_question: list[Text]  # "có được ... không": asks about an entitlement, not a report
     off_topic: list[Text]  # cues of chit-chat that share words with procedures
@@ -105,6 +106,7 @@ class Lexicon:
     commitment_weak: Cues
     officials: Cues
     admin_context: Cues
+    procedure_acts: Cues
     misconduct_soft: Cues
     rights_question: Cues
     off_topic: Cues
@@ -144,6 +146,7 @@ class Lexicon:
             commitment_weak=Cues.of(data.commitment_weak),
             officials=Cues.of(data.officials),
             admin_context=Cues.of(data.admin_context),
+            procedure_acts=Cues.of(data.procedure_acts),
             misconduct_soft=Cues.of(data.misconduct_soft),
             rights_question=Cues.of(data.rights_question),
             off_topic=Cues.of(data.off_topic),

@@ -40,6 +40,20 @@ def is_syllable(token: str) -> bool:
     return bool(_SYLLABLE.match(token)) or token.isdigit()
 
 
+_TELEX_LETTERS = (("dd", "d"), ("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"), ("ow", "o"), ("uw", "u"))
+
+
+def untelex(token: str) -> str:
+    """Undo Telex keystrokes left in text typed without a Vietnamese keyboard: "kys" -> "ki",
+    "ddawng" -> "dang", "thuowng" -> "thuong" (tone letters s f r x j at the end, doubled vowels, w)."""
+    word = token
+    for telex, letter in _TELEX_LETTERS:
+        word = word.replace(telex, letter)
+    if len(word) > 2 and word[-1] in "sfrxj" and is_syllable(word[:-1]):
+        word = word[:-1]
+    return re.sub(r"^([bcdghklmnprstvx])y$", r"\1i", word)
+
+
 def features(tokens: list[str]) -> set[str]:
     """Syllables and adjacent syllable pairs: pairs carry word order ("khai sinh" vs "sinh khai")."""
     feats = set(tokens)
@@ -122,6 +136,9 @@ class PhraseIndex:
         return repaired
 
     def _repair_one(self, tok: str) -> tuple[str, ...]:
+        plain = untelex(tok)
+        if plain != tok and (plain in self.vocabulary or is_syllable(plain)):
+            return (plain,)
         for cut in range(2, len(tok) - 1):
             left, right = tok[:cut], tok[cut:]
             if left in self.vocabulary and right in self.vocabulary:

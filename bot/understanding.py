@@ -213,6 +213,11 @@ def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
         return as_kind("none")  # chit-chat that shares words with a procedure
     if top < ACCEPT_SCORE or not _names_something(knowledge, folded):
         return as_kind("none")
+    repaired = " ".join(knowledge.procedure_index.query_tokens(text))  # "dang kys" is "đăng ký"
+    if top < CLEAR_PROCEDURE_SCORE and aspect is None and not lex.procedure_acts.count(repaired):
+        # Shares words with a procedure but neither asks about one nor names an act of one
+        # ("xe máy nào đi đường dài ít hao xăng"): not a question for the one-stop desk.
+        return as_kind("none")
     close = [c for c in candidates if c.score >= ACCEPT_SCORE and top - c.score < AMBIGUITY_MARGIN]
     best = candidates[0].id
     if len(close) > 1:
