@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated
 
@@ -113,7 +114,7 @@ class Lexicon:
     greetings: Cues
     categories: dict[str, Cues]
 
-    @property
+    @cached_property
     def aspect_words(self) -> frozenset[str]:
         """Every word of every aspect cue phrase."""
         return frozenset(w for cues in self.aspects.values() for phrase in cues.phrases for w in phrase.split())
