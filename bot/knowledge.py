@@ -28,13 +28,6 @@ class Knowledge:
     commitment_index: PhraseIndex = field(repr=False)
     intent_model: IntentModel = field(repr=False)
 
-    def fields(self) -> dict[str, list[Procedure]]:
-        """Procedures grouped by field, in catalogue order."""
-        grouped: dict[str, list[Procedure]] = {}
-        for proc in self.procedures.values():
-            grouped.setdefault(proc.field, []).append(proc)
-        return grouped
-
 
 def check_knowledge(directory: Path) -> tuple[Knowledge | None, list[Problem]]:
     """Load everything under `directory`; return the knowledge (None if unusable) and all problems."""

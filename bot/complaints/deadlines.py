@@ -247,10 +247,10 @@ def digest(store: Store, config: Config, unit: str, now: dt.datetime) -> Reply:
     """Today's figures for one unit, the oldest overdue cases first."""
     day_ago = now - dt.timedelta(days=1)
     if unit.startswith("ward:"):
-        cases = store.cases_of_ward(unit.split(":", 1)[1])
+        wards = [unit.split(":", 1)[1]]
     else:
-        wards = {w.code for w in config.wards if f"supervisor:{w.supervisor}" == unit}
-        cases = [c for c in store.all_cases() if c.ward_code in wards or c.route == unit]
+        wards = [w.code for w in config.wards if f"supervisor:{w.supervisor}" == unit]
+    cases = store.digest_cases(wards, unit, day_ago)
     new = [c for c in cases if c.created_at >= day_ago]
     open_ = [c for c in cases if c.status in texts.OPEN_STATUSES]
     overdue = sorted((c for c in open_ if c.level >= 1), key=lambda c: c.overdue_at or c.created_at)

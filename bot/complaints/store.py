@@ -440,13 +440,18 @@ class Store:
         )
         return [Complaint.from_row(r) for r in rows]
 
-    def cases_of_ward(self, ward_code: str) -> list[Complaint]:
-        return [
-            Complaint.from_row(r) for r in self.db.query("SELECT * FROM complaints WHERE ward_code = ?", [ward_code])
-        ]
+    def digest_cases(self, ward_codes: list[str], route: str, since: dt.datetime) -> list[Complaint]:
+        """What a unit's digest needs: its open cases and those created or resolved since `since`.
 
-    def all_cases(self) -> list[Complaint]:
-        return [Complaint.from_row(r) for r in self.db.query("SELECT * FROM complaints ORDER BY created_at")]
+        Read in SQL rather than by loading every case: the digest must stay cheap with years of data.
+        """
+        marks = ",".join("?" * len(ward_codes)) or "NULL"
+        stamp = iso_utc(since)
+        sql = (
+            f"SELECT * FROM complaints WHERE (ward_code IN ({marks}) OR route = ?) AND ("
+            "status IN ('new', 'acknowledged', 'info_requested', 'reopened') OR created_at >= ? OR resolved_at >= ?)"
+        )
+        return [Complaint.from_row(r) for r in self.db.query(sql, [*ward_codes, route, stamp, stamp])]
 
     def apply_batch(self, changes: list[tuple[str, str, dict[str, Any]]], actor: str, messages: list[Outgoing]) -> None:
         """Several cases' updates (code, action, column values) and their messages in one transaction."""
