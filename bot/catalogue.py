@@ -15,7 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from bot.yamlsource import Problem, load_models
 
-ProcedureId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+\.[a-z0-9-]+$")]
+# At most 40 characters: ids travel in Telegram callback data ("a:<aspect>:<id>"), which is capped at
+# 64 bytes, so a longer id would pass validation and then break every button about the entry.
+MAX_ID_LENGTH = 40
+ProcedureId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+\.[a-z0-9-]+$", max_length=MAX_ID_LENGTH)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 # Words that must not appear in a 2026 catalogue as if still in force: the district level is gone
@@ -42,6 +45,22 @@ class Online(BaseModel):
     note: Text | None = None
 
 
+class Situation(BaseModel):
+    """A common case of a procedure that changes what the citizen must do (lost paper, bedridden parent...).
+
+    `phrases` are how citizens tell it (matched like aliases); `advice` is what applies to it, shown
+    first when the message tells this situation. `complaint` marks a situation where a demand the
+    citizen reports breaks the rules (a paper no longer required), so the answer offers to complain.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$", max_length=20)]
+    phrases: list[Text] = Field(min_length=1)
+    advice: Text
+    complaint: bool = False
+
+
 class Procedure(BaseModel):
     """One administrative procedure as a citizen needs to know it."""
 
@@ -60,8 +79,12 @@ class Procedure(BaseModel):
     legal_basis: list[Text] = Field(min_length=1)
     online: Online
     notes: Text | None = None
+    situations: list[Situation] = Field(default_factory=list)
     source: Text
     updated: dt.date
+    # full: every fact checked against the official procedure sheet and the law; partial: some
+    # figures (fee, time) could not be verified and the entry points to the posted sheet for them.
+    verified: Literal["full", "partial"] = "partial"
 
     @field_validator("aliases")
     @classmethod
