@@ -33,6 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     catalogue = sub.add_parser("catalogue", help="print the procedure catalogue")
     catalogue.add_argument("--json", action="store_true", required=True)
     sub.add_parser("check", help="validate knowledge/ and config.yaml")
+    doctor = sub.add_parser("doctor", help="operators: is this deployment ready? OK/WARN/FAIL with what to do")
+    doctor.add_argument("--offline", action="store_true", help="skip the checks that ask Telegram")
+    doctor.add_argument("--all", dest="show_all", action="store_true", help="name every ward, not a summary")
     complaints = sub.add_parser("complaints", help="operators: list, show or export complaints")
     complaints_sub = complaints.add_subparsers(dest="action", required=True)
     listing = complaints_sub.add_parser("list", help="newest first")
@@ -65,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "start"
     if command == "check":
         return _check(config_path)
+    if command == "doctor":
+        from bot.doctor import doctor_command
+
+        return doctor_command(config_path, offline=args.offline, show_all=args.show_all)
     try:
         loaded = load(config_path)
     except InvalidKnowledge as exc:

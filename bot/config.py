@@ -116,6 +116,15 @@ class Deadlines(BaseModel):
     catch_up_minutes: int = Field(default=30, ge=1)  # events older than this are batched into one digest
 
 
+class Backup(BaseModel):
+    """Where database backups go and how many are kept."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dir: Text = "data/backups"
+    keep: int = Field(default=7, ge=1)
+
+
 class Config(BaseModel):
     """The whole `config.yaml`."""
 
@@ -134,6 +143,7 @@ class Config(BaseModel):
     telegram: Telegram = Telegram()
     complaints: Complaints = Complaints()
     deadlines: Deadlines = Deadlines()
+    backup: Backup = Backup()
 
     def ward(self, code: str) -> Ward | None:
         return next((w for w in self.wards if w.code == code), None)

@@ -15,6 +15,7 @@ import logging
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from telegram import (
     BotCommand,
@@ -257,6 +258,8 @@ def run(loaded: Loaded) -> int:
         app.run_webhook(
             listen=settings.webhook_listen,
             port=settings.webhook_port,
+            # Serve on the public URL's path, so a reverse proxy can pass requests on unchanged.
+            url_path=urlsplit(settings.webhook_url or "").path.lstrip("/"),
             webhook_url=settings.webhook_url,
             secret_token=secret,
             allowed_updates=Update.ALL_TYPES,

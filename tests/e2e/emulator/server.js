@@ -20,6 +20,11 @@
  *     toast the user would see (POST /getCallbackAnswers {token}).
  *   - client routes /sendMessage, /sendCommand, /sendCallback answer the ids they assigned, so a test
  *     can wait for replies that came after its own message.
+ *   - setWebhook answers `null` (PTB expects True) and makes the emulator push updates itself, without
+ *     the secret token header; here it only records the webhook (getWebhookInfo reads it back) and
+ *     the test posts updates to the bot as Telegram would, secret header included.
+ *   - getChat is unknown to the emulator; it answers for chats that have seen a message (a group the
+ *     bot was added to) and "chat not found" otherwise, like Telegram for a bot outside the chat.
  */
 
 const TelegramServer = require('telegram-test-api');
@@ -109,6 +114,7 @@ class PatchedTelegramServer extends TelegramServer {
   constructor(config) {
     super(config);
     this.callbackAnswers = [];
+    this.webhookInfo = {};  // token -> {url, secret_token}; never used to push updates (see above)
     // Counters start at --first-id so that ids stay increasing across a restart of the emulator,
     // which keeps "replies after this update" cursors in the tests meaningful.
     this.updateId = opts.firstId;
@@ -217,6 +223,44 @@ function harmlessMethodsRoute(app) {
   app.all(`/bot:token/:method(${methods.join('|')})`, (_req, res) => sendJson(res, 200, { ok: true, result: true }));
 }
 
+function webhookRoutes(app, server) {
+  app.all('/bot:token/setWebhook', (req, res) => {
+    const b = { ...req.query, ...req.body };
+    if (!b.url) {
+      badRequest(res, 'bad webhook: an HTTPS URL must be provided for webhook');
+      return;
+    }
+    server.webhookInfo[req.params.token] = { url: String(b.url), secret_token: b.secret_token };
+    sendJson(res, 200, { ok: true, result: true });
+  });
+  app.all('/bot:token/deleteWebhook', (req, res) => {
+    delete server.webhookInfo[req.params.token];
+    sendJson(res, 200, { ok: true, result: true });
+  });
+  app.all('/bot:token/getWebhookInfo', (req, res) => {
+    const hook = server.webhookInfo[req.params.token];
+    sendJson(res, 200, {
+      ok: true,
+      result: { url: hook ? hook.url : '', has_custom_certificate: false, pending_update_count: 0 },
+    });
+  });
+}
+
+function getChatRoute(app, server) {
+  app.all('/bot:token/getChat', (req, res) => {
+    const chatId = String({ ...req.query, ...req.body }.chat_id);
+    const token = req.params.token;
+    const seen = server.storage.userMessages.some((u) => u.botToken === token && u.message && u.message.chat
+      && String(u.message.chat.id) === chatId)
+      || server.storage.botMessages.some((u) => u.botToken === token && String(u.message.chat_id) === chatId);
+    if (!seen) {
+      badRequest(res, 'chat not found');
+      return;
+    }
+    sendJson(res, 200, { ok: true, result: chatOf(chatId) });
+  });
+}
+
 function clientRoutes(app, server) {
   // Same as the emulator's routes, but they answer the ids they assigned. The ids are read before the
   // call because the emulator takes them synchronously when it stores the update.
@@ -247,6 +291,8 @@ routes.unshift(
   editRoute('editMessageReplyMarkup', { editsText: false }),
   answerCallbackQueryRoute,
   harmlessMethodsRoute,
+  webhookRoutes,
+  getChatRoute,
   clientRoutes,
 );
 
