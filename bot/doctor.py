@@ -20,7 +20,7 @@ import shutil
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -67,13 +67,13 @@ class BotApi:
 
     base_url: str
     token: str
-    timeout: float = 5.0
+    client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=5.0))
     server_time: dt.datetime | None = None
 
     def call(self, method: str, **params: Any) -> tuple[Any, str | None]:
         """(result, None) on success, (None, Telegram's description) when refused; raise Offline."""
         try:
-            response = httpx.post(f"{self.base_url}{self.token}/{method}", json=params, timeout=self.timeout)
+            response = self.client.post(f"{self.base_url}{self.token}/{method}", json=params)
         except httpx.TransportError as exc:
             raise Offline(str(exc) or type(exc).__name__) from exc
         date = response.headers.get("date")
@@ -449,6 +449,7 @@ def diagnose(
     show_all: bool = False,
     env: dict[str, str] | None = None,
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    http: httpx.Client | None = None,
 ) -> list[Finding]:
     """Run every check; findings in report order."""
     env = dict(os.environ) if env is None else env
@@ -458,7 +459,7 @@ def diagnose(
     config = loaded.config
     token = (env.get("TELEGRAM_BOT_TOKEN") or "").strip() or None
     base = env.get("TELEGRAM_BASE_URL") or config.telegram.base_url or TELEGRAM_API
-    api = BotApi(base, token) if token else None
+    api = (BotApi(base, token, http) if http else BotApi(base, token)) if token else None
     if offline:
         findings += check_offline_note() if token else check_token(None)[1]
         online = False
