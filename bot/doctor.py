@@ -138,7 +138,7 @@ def check_token(api: BotApi | None) -> tuple[bool, list[Finding]]:
                 "FAIL",
                 "Token Telegram",
                 "chưa có TELEGRAM_BOT_TOKEN trong biến môi trường",
-                "lấy token từ @BotFather, ghi vào tệp môi trường của dịch vụ (deploy/motcua.env) rồi chạy doctor với tệp đó",
+                "lấy token từ @BotFather, ghi TELEGRAM_BOT_TOKEN=… vào /etc/motcua/motcua.env (máy chủ: chạy sudo motcua doctor) hoặc đặt biến môi trường",
             )
         ]
     try:
