@@ -93,7 +93,7 @@ def names(items: Iterable[str], show_all: bool = False, noun: str = "phường/x
     items = list(items)
     if show_all or len(items) <= NAMES_SHOWN + 1:
         return ", ".join(items)
-    return f"{', '.join(items[:NAMES_SHOWN])} … và {len(items) - NAMES_SHOWN} {noun} khác"
+    return f"{', '.join(items[:NAMES_SHOWN])} … và {len(items) - NAMES_SHOWN} {noun} khác (xem hết: --all)"
 
 
 def age_text(age: dt.timedelta) -> str:

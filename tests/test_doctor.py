@@ -157,6 +157,15 @@ def test_database_migrations_and_backup_age(tmp_path: Path) -> None:
     findings = diagnose(path, offline=True, env={"TELEGRAM_BOT_TOKEN": TOKEN}, clock=lambda: NOW)
     assert levels(findings, "Sao lưu") == ["WARN"] and "3 ngày" in by_topic(findings, "Sao lưu")
     assert levels(findings, "Cơ sở dữ liệu") == ["WARN"] and "tự nâng cấp" in by_topic(findings, "Cơ sở dữ liệu")
+    assert levels(findings, "Hàng chờ gửi") == []
+    with sqlite3.connect(db) as conn:
+        stuck = (NOW - dt.timedelta(hours=2)).isoformat()
+        conn.execute(
+            "INSERT INTO outbox (created_at, target, purpose, payload, next_attempt_at) VALUES (?, 'ward:26743', 'forward', '{}', ?)",
+            [stuck, stuck],
+        )
+    findings = diagnose(path, offline=True, env={"TELEGRAM_BOT_TOKEN": TOKEN}, clock=lambda: NOW)
+    assert levels(findings, "Hàng chờ gửi") == ["WARN"] and "1 tin chưa gửi được, cũ nhất 2 giờ" in by_topic(findings, "Hàng chờ gửi")
     with sqlite3.connect(db) as conn:
         conn.execute("INSERT INTO schema_migrations VALUES (?, 'x'), (999, 'x')", [len(MIGRATIONS)])
     findings = diagnose(path, offline=True, env={"TELEGRAM_BOT_TOKEN": TOKEN}, clock=lambda: NOW)
