@@ -104,3 +104,13 @@ def test_missing_venv_module_says_which_package_to_install(tmp_path: Path) -> No
     assert result.returncode == 1
     assert "apt-get install python3-venv" in result.stderr
     assert not (tmp_path / "venv").exists()
+
+
+def test_a_folder_that_is_not_a_venv_is_never_deleted(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "keep.txt").write_text("important")
+    result = _run(["bash", "scripts/install"], {**os.environ, "MOTCUA_VENV": str(folder)}, timeout=30)
+    assert result.returncode == 1
+    assert "không phải môi trường ảo" in result.stderr
+    assert (folder / "keep.txt").read_text() == "important"
