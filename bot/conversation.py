@@ -87,6 +87,7 @@ class Assistant:
             pledges_for=lambda category, ward: pledges.pledges_for(knowledge, category, ward),
             registered=self.store.registered_groups(),
             demo_staff=self.demo_staff,
+            money_demanded=knowledge.lexicon.money_demanded_in,
         )
 
     def _count_citations(self, commitment_id: str, ward_code: str | None) -> int:
@@ -270,7 +271,10 @@ class Assistant:
             return [qa.choices(knowledge, result)]
         if result.kind == "complaint":
             guessed = knowledge.lexicon.guess_category(result.question)
-            return self._start_intake(msg, prefill=result.question, category=guessed)
+            replies = self._start_intake(msg, prefill=result.question, category=guessed)
+            return qa.keep_procedure_at_hand(knowledge, result, replies)
+        if result.kind == "referral" and result.referral_id:
+            return [qa.referral_answer(knowledge, result.referral_id)]
         if result.kind == "commitment":
             return [
                 pledges.answer(

@@ -12,8 +12,10 @@ from pathlib import Path
 from bot.catalogue import Procedure, load_catalogue
 from bot.commitments import Commitment, load_commitments
 from bot.intents import IntentModel, IntentsFile, load_intents, training_examples
-from bot.lexicon import Lexicon, load_lexicon
+from bot.lexicon import Cues, Lexicon, load_lexicon
 from bot.matcher import PhraseIndex
+from bot.referrals import Referral, load_referrals, unknown_related
+from bot.textnorm import fold
 from bot.yamlsource import InvalidKnowledge, Problem
 
 
@@ -27,6 +29,9 @@ class Knowledge:
     procedure_index: PhraseIndex = field(repr=False)
     commitment_index: PhraseIndex = field(repr=False)
     intent_model: IntentModel = field(repr=False)
+    referrals: dict[str, Referral] = field(default_factory=dict)
+    referral_cues: dict[str, Cues] = field(default_factory=dict, repr=False)  # id -> its phrases, expanded
+    referral_background: dict[str, Cues] = field(default_factory=dict, repr=False)  # id -> past-context phrases
 
 
 def check_knowledge(directory: Path) -> tuple[Knowledge | None, list[Problem]]:
@@ -35,14 +40,20 @@ def check_knowledge(directory: Path) -> tuple[Knowledge | None, list[Problem]]:
     intents, intent_problems = load_intents(directory / "intents.yaml")
     procedures, proc_problems = load_catalogue(directory / "procedures")
     commitments, commit_problems = load_commitments(directory / "commitments")
-    problems += intent_problems + proc_problems + commit_problems
+    referrals, referral_problems = load_referrals(directory / "referrals.yaml")
+    referral_problems += unknown_related(referrals, {p.id for p in procedures}, directory / "referrals.yaml")
+    problems += intent_problems + proc_problems + commit_problems + referral_problems
     if lexicon is None or intents is None or problems:
         return None, problems
-    return build_knowledge(procedures, commitments, lexicon, intents), []
+    return build_knowledge(procedures, commitments, lexicon, intents, referrals), []
 
 
 def build_knowledge(
-    procedures: list[Procedure], commitments: list[Commitment], lexicon: Lexicon, intents: IntentsFile
+    procedures: list[Procedure],
+    commitments: list[Commitment],
+    lexicon: Lexicon,
+    intents: IntentsFile,
+    referrals: list[Referral] | None = None,
 ) -> Knowledge:
     """Index validated entries and train the intent model."""
     procedure_index = PhraseIndex([(p.id, [p.name, *p.aliases]) for p in procedures], lexicon)
@@ -60,6 +71,9 @@ def build_knowledge(
         procedure_index=procedure_index,
         commitment_index=commitment_index,
         intent_model=IntentModel.train(lexicon, examples),
+        referrals={r.id: r for r in referrals or []},
+        referral_cues={r.id: Cues.of([lexicon.expand(fold(p)) for p in r.phrases]) for r in referrals or []},
+        referral_background={r.id: Cues.of([lexicon.expand(fold(p)) for p in r.background]) for r in referrals or []},
     )
 
 

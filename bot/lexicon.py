@@ -42,6 +42,21 @@ class LexiconFile(BaseModel):
     off_topic: list[Text]  # cues of chit-chat that share words with procedures
     greetings: list[Text] = Field(default_factory=list)
     complaint_categories: dict[Text, list[Text]] = Field(default_factory=dict)  # category -> cues
+    # Money demanded in any words: a complaint, and always routed above the ward it accuses.
+    money_demand: list[Text] = Field(default_factory=list)
+    # Verbs that turn an amount ("500 nghìn") into a demand ("đòi 500 nghìn mới ký").
+    money_verbs: list[Text] = Field(default_factory=list)
+    # Fee words: an amount beside them is a question about the official fee, not a demand.
+    official_fees: list[Text] = Field(default_factory=list)
+    # Money the law gives ("xin tiền mai táng phí", "hỗ trợ"): asking for it is a question.
+    benefits: list[Text] = Field(default_factory=list)
+
+
+# An amount of money as people type it, folded: "500 nghin", "500k", "2 trieu", "vai xi", "3 chi vang".
+_AMOUNT = re.compile(
+    r"\b(?:\d+(?:[.,]\d+)*\s*(?:k|nghin|ngan|trieu|tr|cu|lit|xi|dong|d|chi|ty)"
+    r"|(?:vai|may|mot|hai|ba|bon|nam|sau|bay|tam|chin|muoi|tram)\s+(?:tram\s+)?(?:nghin|ngan|trieu|cu|lit|xi|chi))\b"
+)
 
 
 def _phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:
@@ -113,15 +128,36 @@ class Lexicon:
     off_topic: Cues
     greetings: Cues
     categories: dict[str, Cues]
+    money_demand: Cues = Cues(None)
+    money_verbs: Cues = Cues(None)
+    official_fees: Cues = Cues(None)
+    benefits: Cues = Cues(None)
 
     @cached_property
     def aspect_words(self) -> frozenset[str]:
         """Every word of every aspect cue phrase."""
         return frozenset(w for cues in self.aspects.values() for phrase in cues.phrases for w in phrase.split())
 
+    def tells_money_demanded(self, folded_text: str) -> bool:
+        """Whether folded, expanded text tells of money demanded: a cue ("bồi dưỡng", "lót tay",
+        "quỹ phúc lợi"), or an amount with a demand verb ("đòi 500 nghìn mới ký") and no fee word.
+
+        Benefits the law gives are blanked first: "xin tiền mai táng phí" asks for an entitlement.
+        """
+        text = self.benefits.remove(folded_text)
+        if self.money_demand.count(text):
+            return True
+        return bool(_AMOUNT.search(text)) and bool(self.money_verbs.count(text)) and not self.official_fees.count(text)
+
+    def money_demanded_in(self, text: str) -> bool:
+        """`tells_money_demanded` on raw text (a complaint's description)."""
+        return self.tells_money_demanded(self.expand(fold(text)))
+
     def guess_category(self, text: str) -> str | None:
         """The complaint category whose cues a message names most, or None."""
         folded = self.expand(fold(text))
+        if self.tells_money_demanded(folded):
+            return "doi-tien"
         counts = {cat: cues.count(folded) for cat, cues in self.categories.items()}
         best = max(counts, key=counts.get, default=None)  # type: ignore[arg-type]
         return best if best and counts[best] else None
@@ -153,6 +189,10 @@ class Lexicon:
             off_topic=Cues.of(data.off_topic),
             greetings=Cues.of(data.greetings),
             categories={cat: Cues.of(cues) for cat, cues in data.complaint_categories.items()},
+            money_demand=Cues.of(data.money_demand),
+            money_verbs=Cues.of(data.money_verbs),
+            official_fees=Cues.of(data.official_fees),
+            benefits=Cues.of(data.benefits),
         )
 
 

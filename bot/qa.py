@@ -5,6 +5,7 @@ Pure functions of the knowledge and the config; the conversation module decides 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from bot.answers import aspect_buttons, procedure_answer
@@ -13,7 +14,7 @@ from bot.config import Config
 from bot.knowledge import Knowledge
 from bot.replies import Button, Reply, esc, rows
 from bot.textnorm import fold
-from bot.understanding import Understanding
+from bot.understanding import ACCEPT_SCORE, Understanding
 
 MENU_BUTTONS = (
     Button("📋 Tra cứu thủ tục", "m:thutuc"),
@@ -96,6 +97,39 @@ def choices(knowledge: Knowledge, understanding: Understanding) -> Reply:
         buttons.append(Button(knowledge.procedures[proc_id].name[:60], data))
     buttons.append(Button("Không phải các thủ tục trên", "m:none"))
     return Reply("Bạn hỏi về thủ tục nào dưới đây?", rows(buttons))
+
+
+def referral_answer(knowledge: Knowledge, referral_id: str) -> Reply:
+    """Where a matter the ward does not handle goes: who, how to reach them, what to bring."""
+    ref = knowledge.referrals[referral_id]
+    lines = [
+        f"ℹ️ <b>{esc(ref.matter)}</b>: việc này <b>không do phường, xã giải quyết</b>.",
+        f"🏛 Nơi giải quyết: <b>{esc(ref.institution)}</b>",
+        f"📍 Cách liên hệ, nộp hồ sơ: {esc(ref.how)}",
+    ]
+    if ref.bring:
+        lines.append("🗂 Nên mang theo:\n" + "\n".join(f"• {esc(item)}" for item in ref.bring))
+    if ref.note:
+        lines.append(f"📝 {esc(ref.note)}")
+    lines.append(f"<i>Căn cứ: {esc('; '.join(ref.legal_basis))}</i>")
+    if ref.verified == "partial":
+        lines.append("<i>Một số chi tiết liên hệ có thể thay đổi; bạn kiểm tra lại với cơ quan trước khi đến.</i>")
+    buttons = [
+        Button(f"📋 {knowledge.procedures[pid].name[:56]}", f"p:{pid}") for pid in ref.related if pid in knowledge.procedures
+    ]
+    buttons.append(Button("🏠 Menu", "m:start"))
+    return Reply("\n\n".join(lines), rows(buttons))
+
+
+def keep_procedure_at_hand(knowledge: Knowledge, understanding: Understanding, replies: list[Reply]) -> list[Reply]:
+    """A complaint that also names a procedure keeps that procedure's answer one tap away."""
+    named = [c for c in understanding.candidates[:1] if c.score >= ACCEPT_SCORE and c.id in knowledge.procedures]
+    if not named or not replies:
+        return replies
+    proc = knowledge.procedures[named[0].id]
+    button = Button(f"📋 Xem thủ tục: {proc.name[:48]}", f"p:{proc.id}")
+    first = replies[0]
+    return [dataclasses.replace(first, buttons=(*first.buttons, (button,))), *replies[1:]]
 
 
 def decline(config: Config) -> Reply:

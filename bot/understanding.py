@@ -15,7 +15,7 @@ from bot.knowledge import Knowledge
 from bot.matcher import Candidate
 from bot.textnorm import clean, fold, has_letters, sentences
 
-Kind = Literal["procedure", "ambiguous", "complaint", "commitment", "none"]
+Kind = Literal["procedure", "ambiguous", "complaint", "commitment", "referral", "none"]
 
 # Below this a procedure is not named at all; the assistant declines rather than guesses.
 ACCEPT_SCORE = 0.55
@@ -39,6 +39,8 @@ class Understanding:
     candidates: tuple[Candidate, ...] = ()
     commitment_ids: tuple[str, ...] = ()
     choices: tuple[str, ...] = field(default=())  # procedure ids offered when ambiguous
+    referral_id: str | None = None  # knowledge/referrals.yaml entry, when kind is "referral"
+    money_demanded: bool = False  # the message tells of money demanded (routes a complaint upwards)
 
     def as_json(self) -> dict:
         return {
@@ -48,6 +50,7 @@ class Understanding:
             "aspect": self.aspect,
             "candidates": [{"id": c.id, "score": c.score} for c in self.candidates[:5]],
             "commitment_ids": list(self.commitment_ids),
+            "referral": self.referral_id,
         }
 
 
@@ -62,6 +65,18 @@ def detect_aspect(knowledge: Knowledge, folded: str) -> str | None:
             if best is None or key[:2] > best[:2]:
                 best = key
     return best[2] if best else None
+
+
+def find_referral(knowledge: Knowledge, folded: str) -> tuple[str, int] | None:
+    """The referral whose phrase the message names, with the length in words of its longest match."""
+    best: tuple[str, int] | None = None
+    for referral_id, cues in knowledge.referral_cues.items():
+        found = cues.find(knowledge.referral_background[referral_id].remove(folded))
+        if found:
+            length = max(len(phrase.split()) for phrase in found)
+            if best is None or length > best[1]:
+                best = (referral_id, length)
+    return best
 
 
 def _asks_question(knowledge: Knowledge, text: str, focus_folded: str) -> bool:
@@ -139,6 +154,28 @@ def _procedure_candidates(knowledge: Knowledge, text: str, focus: str) -> list[C
     return index.search(text)
 
 
+# A referral phrase ("ly hôn", "tử tuất") wins over a procedure match below this score; a procedure
+# named this clearly ("đăng ký kết hôn với người nước ngoài") keeps the answer.
+REFERRAL_YIELD = 0.8
+
+
+def _referral_wins(knowledge: Knowledge, referral_id: str, folded: str, candidates: list[Candidate]) -> bool:
+    """A referral phrase beats the procedure match unless a procedure is named clearly, or the
+    message names a ward procedure the referral itself points to (land dispute mediation, the
+    joint death registration that also files the funeral allowance)."""
+    top = candidates[0] if candidates else None
+    if top is None:
+        return True
+    related = knowledge.referrals[referral_id].related
+    if top.id in related:
+        # Does the message name the related procedure by its own words, not only by the referral's?
+        rest = knowledge.referral_cues[referral_id].remove(folded)
+        again = knowledge.procedure_index.search(rest, limit=1)
+        if again and again[0].id in related and again[0].score >= ACCEPT_SCORE:
+            return False
+    return top.score < REFERRAL_YIELD
+
+
 # The intent model overrides the cue rules only when it is this sure.
 MODEL_OVERRIDE = 0.9
 
@@ -174,6 +211,9 @@ def _replace_kind(knowledge: Knowledge, ruled: Understanding, kind: Kind) -> Und
     return Understanding(ruled.question, kind, candidates=ruled.candidates, commitment_ids=ids)
 
 
+_WEAK_REPORT = frozenset({"ma khong", "ma van"})
+
+
 def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
     """Cue phrases and match scores alone."""
     text = clean(question)
@@ -188,19 +228,39 @@ def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
     commitments = [c for c in knowledge.commitment_index.search(text, limit=3) if c.score >= COMMITMENT_SCORE]
     commitment_ids = tuple(c.id for c in commitments)
 
-    complaint = lex.complaint.count(folded)
+    # Asking for money the law gives ("xin tiền mai táng phí") is a question: blank it before cues.
+    complaint_text = lex.benefits.remove(folded)
+    # Money demanded at an office or by an official; neighbourhood funds and prices are not conduct.
+    at_office = lex.admin_context.count(folded) or lex.officials.count(folded)
+    money = lex.tells_money_demanded(folded) and bool(at_office)
+    complaint = lex.complaint.count(complaint_text)
     weak_commitment = lex.commitment_weak.count(folded)
     commitment = lex.commitment.count(lex.commitment_weak.remove(folded))
     asks = _asks_question(knowledge, text, focus_folded)
     narrates = lex.complaint_report.count(folded) > 0
+    # "mà không" narrates in a story but also joins a rights question ("từ chối ... mà không giải
+    # thích có được không?"), so a question about the rules needs a stronger sign of a told incident.
+    told = any(cue not in _WEAK_REPORT for cue in lex.complaint_report.find(folded))
     soft_complaint = lex.officials.count(folded) and lex.misconduct_soft.count(folded) and not asks
     best_commitment = commitments[0].score if commitments else 0.0
     names_procedure = top >= ACCEPT_SCORE and (top >= CLEAR_PROCEDURE_SCORE or not commitment) and top > best_commitment
+    referral = find_referral(knowledge, folded)
 
-    def as_kind(kind: Kind) -> Understanding:
-        return Understanding(question, kind, candidates=tuple(candidates), commitment_ids=commitment_ids)
+    def as_kind(kind: Kind, referral_id: str | None = None) -> Understanding:
+        return Understanding(
+            question,
+            kind,
+            candidates=tuple(candidates),
+            commitment_ids=commitment_ids,
+            referral_id=referral_id,
+            money_demanded=money,
+        )
 
-    if complaint and not (asks and commitment and not narrates):
+    if money and not (asks and commitment and not told):
+        return as_kind("complaint")  # money demanded, in any words, is a complaint
+    if referral and not complaint and _referral_wins(knowledge, referral[0], folded, candidates):
+        return as_kind("referral", referral[0])
+    if complaint and not (asks and commitment and not told):
         return as_kind("complaint")
     if (commitment or weak_commitment) and narrates and not asks and not names_procedure:
         return as_kind("complaint")  # "hồ sơ của tôi trễ hẹn mà ...": a report, not a question

@@ -16,7 +16,7 @@ from handlers.terminal import chat
 
 CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"
 
-CONTRACT_KEYS = {"question", "kind", "procedure_id", "aspect", "candidates", "commitment_ids"}
+CONTRACT_KEYS = {"question", "kind", "procedure_id", "aspect", "candidates", "commitment_ids", "referral"}
 CATALOGUE_KEYS = {
     "id", "name", "field", "aliases", "agency", "documents", "processing_time", "fees", "legal_basis", "online",
     "notes", "source", "updated",
@@ -124,6 +124,13 @@ def test_ask_json_reads_questions_from_stdin(capsys, monkeypatch, cached_load) -
     assert (records[0]["procedure_id"], records[0]["aspect"]) == ("can-cuoc.cap", "where")
     assert records[3]["commitment_ids"]
     assert "cán bộ đòi tiền mới làm" in out  # JSON keeps Vietnamese readable (ensure_ascii=False)
+
+
+def test_ask_json_reports_a_referral(capsys, monkeypatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("ly hôn đơn phương nộp đơn ở đâu\n"))
+    assert main(["--config", str(CONFIG), "ask", "--json"]) == 0
+    [record] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert (record["kind"], record["referral"]) == ("referral", "toa-an")
 
 
 def test_ask_json_with_a_question_argument(capsys, monkeypatch, cached_load) -> None:

@@ -12,7 +12,7 @@ from bot.matcher import features, is_syllable
 from bot.textnorm import fold
 from bot.understanding import detect_aspect, understand
 
-CONTRACT_KEYS = {"question", "kind", "procedure_id", "aspect", "candidates", "commitment_ids"}
+CONTRACT_KEYS = {"question", "kind", "procedure_id", "aspect", "candidates", "commitment_ids", "referral"}
 
 
 # --- the phrase index -------------------------------------------------------------------------
@@ -258,6 +258,7 @@ def test_as_json_for_emoji_has_no_candidates(knowledge) -> None:
         "aspect": None,
         "candidates": [],
         "commitment_ids": [],
+        "referral": None,
     }
 
 

@@ -222,3 +222,34 @@ def test_an_expired_registration_code_is_refused(assistant, clock: Clock) -> Non
     clock.advance(days=3)
     assert "hết hạn" in text_of(Person(assistant, "tg:888", None, "tg:-3003").say(f"/dangky {code}"))
     assert assistant.store.registered_groups() == {}
+
+
+# -- money demanded, whatever the category ---------------------------------------------------------------------
+
+BAN_CO = "27160"
+
+
+def test_money_demanded_routes_up_even_when_the_ward_is_named(config) -> None:
+    route = route_for(config, BAN_CO, "phien-ha", None, "đòi 500 nghìn mới ký", money_demanded=True)
+    assert (route.kind, route.id, route.sensitive) == ("supervisor", SUPERVISOR, True)
+    assert route_for(config, BAN_CO, "phien-ha", None, "bắt chờ cả buổi").key == f"ward:{BAN_CO}"
+
+
+def test_a_money_story_filed_as_nuisance_goes_up_as_extortion_and_the_citizen_is_told_why(assistant) -> None:
+    citizen = Person(assistant)
+    fill_intake(citizen, ward=BAN_CO, category="phien-ha", description="cán bộ phường Bàn Cờ đòi 500 nghìn mới ký")
+    replies = citizen.press("i:submit")
+
+    case = assistant.store.get(code_in(replies))
+    assert (case.route, case.category, case.sensitive) == (SUPERVISOR_ROUTE, "doi-tien", True)
+    assert "có việc đòi tiền" in text_of(replies)
+    assert "Đòi tiền, nhũng nhiễu" in text_of(replies)
+    [forward] = outbox_of(assistant.store, case.code)
+    assert forward.target == SUPERVISOR_ROUTE
+
+
+def test_asking_for_a_benefit_is_not_money_demanded(assistant) -> None:
+    citizen = Person(assistant)
+    fill_intake(citizen, category="tho-o", description="Tôi hỏi xin tiền mai táng phí cho mẹ thì cán bộ không trả lời")
+    case = assistant.store.get(code_in(citizen.press("i:submit")))
+    assert (case.route, case.category) == (f"ward:{BEN_THANH}", "tho-o")

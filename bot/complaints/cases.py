@@ -19,6 +19,8 @@ from bot.complaints.store import Complaint, NewComplaint, Outgoing, Store
 from bot.config import Config
 from bot.replies import Button, Reply, esc, rows
 
+# Money demanded, in any words, is recorded and routed as this category (see routing rule 0).
+MONEY_CATEGORY = "doi-tien"
 DUPLICATE_WINDOW = dt.timedelta(hours=24)
 LIMIT_WINDOW = dt.timedelta(hours=24)
 
@@ -32,6 +34,8 @@ class CaseContext:
     pledges_for: Callable[[str, str], list[Commitment]]  # (category, ward code) -> pledges it breaks, cited first
     registered: dict[str, int]  # groups registered at run time: route key -> chat id
     demo_staff: frozenset[str] = frozenset()  # channel users allowed to act anywhere (terminal demo)
+    # Whether a complaint's text tells of money demanded (the lexicon's cues); such a case is đòi tiền.
+    money_demanded: Callable[[str], bool] = lambda _text: False
 
 
 def _ward_name(ctx: CaseContext, case: Complaint) -> str:
@@ -84,7 +88,11 @@ def submit(ctx: CaseContext, user: str, draft: Draft) -> tuple[Complaint | None,
                 f"({esc(config.hotline)}) nếu việc gấp."
             )
         ]
-    route = route_for(config, new.ward_code, new.category, new.official, new.description)
+    money = ctx.money_demanded(new.description)
+    picked = new.category
+    if money:
+        new.category = MONEY_CATEGORY
+    route = route_for(config, new.ward_code, new.category, new.official, new.description, money_demanded=money)
     broken = ctx.pledges_for(new.category, new.ward_code)
     pledge = broken[0] if broken else None
     new.route, new.sensitive = route.key, route.sensitive
@@ -103,6 +111,8 @@ def submit(ctx: CaseContext, user: str, draft: Draft) -> tuple[Complaint | None,
         "Bạn sẽ nhận thông báo ở đây mỗi khi có tiến triển. Tra cứu: /tracuu " + esc(case.code),
         "Danh tính: " + ("đã đồng ý cung cấp cho đơn vị xử lý." if case.consent else "<b>ẩn danh</b>."),
     ]
+    if money:
+        lines.append(texts.money_routed(unit, CATEGORY_LABELS[MONEY_CATEGORY], picked != MONEY_CATEGORY))
     if (line := texts.pledge_line(pledge)) is not None:
         lines.append(line)
     return case, [Reply("\n".join(lines))]

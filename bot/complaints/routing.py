@@ -4,6 +4,9 @@ Routing rules (in this order):
 1. A complaint about the ward's leadership (chủ tịch, phó chủ tịch, lãnh đạo phường named in the
    official field or the description), or in a category the config marks sensitive (đòi tiền /
    nhũng nhiễu by default), goes to the ward's supervisory unit, never to the ward itself.
+   A complaint whose text tells of money demanded ("đòi 500 nghìn mới ký", "bồi dưỡng", "quỹ phúc
+   lợi") goes there too, as đòi tiền, whatever category the citizen picked (the case module records
+   it so): a complaint of extortion must never reach the unit it accuses.
 2. Otherwise it goes to the ward.
 A route is resolved to a chat only when a message is delivered: a ward without a Telegram group
 falls back to its supervisory unit's group, so nothing is ever sent nowhere.
@@ -49,7 +52,17 @@ def names_leadership(*texts: str | None) -> bool:
     return any(_LEADERSHIP.search(fold(t)) for t in texts if t)
 
 
-def route_for(config: Config, ward_code: str, category: str, official: str | None, description: str) -> Route:
+MONEY_REASON = "phản ánh có nội dung đòi tiền"
+
+
+def route_for(
+    config: Config,
+    ward_code: str,
+    category: str,
+    official: str | None,
+    description: str,
+    money_demanded: bool = False,
+) -> Route:
     """Apply the routing rules to a new complaint."""
     ward = config.ward(ward_code)
     if ward is None:
@@ -58,6 +71,8 @@ def route_for(config: Config, ward_code: str, category: str, official: str | Non
         return Route("supervisor", ward.supervisor, True, "liên quan lãnh đạo phường")
     if category in config.complaints.sensitive_categories:
         return Route("supervisor", ward.supervisor, True, "loại phản ánh nhạy cảm")
+    if money_demanded:
+        return Route("supervisor", ward.supervisor, True, MONEY_REASON)
     return Route("ward", ward.code)
 
 

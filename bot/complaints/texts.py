@@ -36,6 +36,17 @@ STAFF_STATUS_LABELS = {
 }
 
 
+def money_routed(unit: str, category_label: str, recategorised: bool) -> str:
+    """Why a complaint telling of money demanded went above the ward."""
+    line = (
+        f"🔒 Vì nội dung phản ánh có việc đòi tiền, phản ánh được chuyển thẳng đến <b>{esc(unit)}</b> "
+        "(đơn vị giám sát), không gửi cho đơn vị bị phản ánh."
+    )
+    if recategorised:
+        line += f" Loại phản ánh được ghi là “{esc(category_label)}”."
+    return line
+
+
 def pledge_line(pledge: Commitment | None) -> str | None:
     """One sentence citing the commitment a category of complaint shows broken."""
     if pledge is None:

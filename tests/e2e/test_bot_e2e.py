@@ -47,8 +47,8 @@ def deployment() -> Loaded:
 
 
 @asynccontextmanager
-async def running_bot(emulator: Emulator, db: Path) -> AsyncIterator[Application]:
-    assistant = make_assistant(deployment(), Store(db))
+async def running_bot(emulator: Emulator, db: Path, loaded: Loaded | None = None) -> AsyncIterator[Application]:
+    assistant = make_assistant(loaded or deployment(), Store(db))
     app = build_application(assistant, emulator.token, emulator.base_url)
     async with app:
         await app.start()
@@ -240,3 +240,37 @@ async def test_admin_reloads_knowledge_in_place(emulator: Emulator, tmp_path: Pa
         assert "quản trị" in (refused.text or "")
         done = await say(emulator, "/capnhat", user=STAFF)
         assert "Đã nạp lại" in (done.text or "")
+
+
+BAN_CO = "27160"
+BAN_CO_GROUP = -1002002002
+
+
+async def test_money_demanded_goes_to_the_supervisor_never_to_the_accused_ward(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """Filed under "Gây phiền hà", a story of money demanded still reaches the supervisory unit's group."""
+    loaded = deployment()
+    wards = [w.model_copy(update={"chat_id": BAN_CO_GROUP}) if w.code == BAN_CO else w for w in loaded.config.wards]
+    loaded = dataclasses.replace(loaded, config=loaded.config.model_copy(update={"wards": wards}))
+    async with running_bot(emulator, tmp_path / "db.sqlite3", loaded):
+        sent = await emulator.send_command(CITIZEN, CITIZEN, "/phananh")
+        await emulator.wait_for_bot_message(CITIZEN, lambda m: "phường/xã nào" in (m.text or ""), after=sent)
+        step = (await emulator.bot_messages(CITIZEN, after=sent))[-1]
+        step = await press(emulator, step, f"i:ward:{BAN_CO}")
+        step = await press(emulator, step, "i:cat:phien-ha")
+        step = await press(emulator, step, "i:when:today")
+        step = await say(emulator, "cán bộ phường Bàn Cờ đòi 500 nghìn mới ký")
+        for _ in range(3):
+            step = await press(emulator, step, "i:skip")
+        step = await press(emulator, step, "i:anon")
+        done = await press(emulator, step, "i:submit")
+        match = CODE.search(done.text or "")
+        assert match, done.text
+        code = match.group(0)
+        assert "có việc đòi tiền" in (done.text or "")
+
+        forward = await emulator.wait_for_bot_message(SUPERVISOR_GROUP, lambda m: code in (m.text or ""), timeout=5)
+        assert "Đòi tiền" in (forward.text or "")
+        await asyncio.sleep(0.5)
+        assert not [m for m in await emulator.bot_messages(BAN_CO_GROUP) if code in (m.text or "")]

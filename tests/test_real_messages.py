@@ -1,0 +1,120 @@
+"""Messages as real citizens write them: stories, grievances mixed with questions, matters the ward
+does not handle. Examples come from the tuning half of tests/data/real and from the issue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.conversation import Incoming
+from bot.knowledge import check_knowledge
+from bot.understanding import understand
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    ("question", "referral"),
+    [
+        ("ly hôn nộp đơn ở đâu", "toa-an"),
+        ("Vợ chồng tôi muốn thuận tình ly hôn thì làm thủ tục ở đâu?", "toa-an"),
+        (
+            "Bố tôi có 3 người con mà khi mất không có di chúc. Các chị nhất định không chịu ký vào giấy tờ "
+            "nên không thể hoàn thành được thủ tục. Tôi phải làm gì?",
+            "toa-an",
+        ),
+        ("Mẹ mình về hưu, vừa mất, cho mình hỏi tính tiền tử tuất 1 lần bao nhiêu", "bhxh"),
+        ("bi phat nguoi vuot den do nop phat o dau", "csgt"),
+        ("công ty nợ lương 3 tháng thì khiếu nại ở đâu", "lao-dong"),
+        ("quyết toán thuế thu nhập cá nhân ở đâu", "thue"),
+    ],
+)
+def test_matters_outside_the_ward_get_a_referral(knowledge, question: str, referral: str) -> None:
+    result = understand(knowledge, question)
+    assert (result.kind, result.referral_id) == ("referral", referral)
+    assert result.as_json()["referral"] == referral
+
+
+@pytest.mark.parametrize(
+    ("question", "expect"),
+    [
+        ("thủ tục đăng ký kết hôn lần 2 sau khi đã ly hôn", "ho-tich.ket-hon"),
+        ("tranh chấp đất có bắt buộc hòa giải ở phường trước khi khởi kiện không", "dat-dai.hoa-giai-tranh-chap"),
+        ("xin tiền mai táng phí ở đâu", "bao-tro.mai-tang-phi"),
+    ],
+)
+def test_ward_procedures_near_a_referral_keep_their_answer(knowledge, question: str, expect: str) -> None:
+    result = understand(knowledge, question)
+    assert (result.kind, result.procedure_id) == ("procedure", expect)
+
+
+@pytest.mark.parametrize(
+    "story",
+    [
+        "Phường bắt tôi đóng quỹ phúc lợi mới chịu xác nhận tình trạng hôn nhân",
+        "cán bộ phường Bàn Cờ đòi 500 nghìn mới ký",
+        "Cứ đưa cho công an khu vực vài xị để đăng ký tạm trú cho nhanh, không đưa thì bảo thiếu cái này cái kia",
+        "Bị hành quá, tôi phải kẹp tiền vào hồ sơ.",
+    ],
+)
+def test_money_demanded_in_any_words_is_a_complaint(knowledge, story: str) -> None:
+    result = understand(knowledge, story)
+    assert result.kind == "complaint"
+    assert result.money_demanded
+
+
+@pytest.mark.parametrize(
+    "story",
+    [
+        "Theo lịch hẹn tôi được trả kết quả sang tên sổ đỏ. Đúng hẹn tôi đến thì được hẹn thêm 10 ngày nữa.",
+        "Bây giờ không thể tiếp nhận để mai trả hả em? Cán bộ nói nhiều hồ sơ quá không làm kịp.",
+        "ai than voi cong an khu vuc thi duoc lam giay xac nhan cu tru dua den tan nha",
+        "Họ làm sai nhưng không hề xin lỗi mà còn bắt chúng tôi phải làm đơn xin cấp lại sổ đỏ.",
+    ],
+)
+def test_grievances_told_as_stories_are_complaints(knowledge, story: str) -> None:
+    assert understand(knowledge, story).kind == "complaint"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Ngoài lệ phí niêm yết, cán bộ có được thu thêm khoản nào không?",
+        "Cán bộ có được từ chối nhận hồ sơ mà không giải thích lý do không?",
+        "Kết hôn có yếu tố nước ngoài lệ phí bao nhiêu?",
+        "Mẹ tôi 86 tuổi hưởng trợ cấp xã hội vừa mất, có được hỗ trợ mai táng không?",
+    ],
+)
+def test_questions_about_money_and_rules_are_not_complaints(knowledge, question: str) -> None:
+    assert understand(knowledge, question).kind != "complaint"
+
+
+def test_a_referral_answer_says_who_how_and_what_to_bring(assistant) -> None:
+    [reply] = assistant.handle(Incoming("tg:1", text="Tôi muốn nộp đơn ly hôn đơn phương thì nộp ở đâu?"))
+    assert "không do phường, xã giải quyết" in reply.text
+    assert "Tòa án nhân dân khu vực" in reply.text
+    assert "Giấy chứng nhận kết hôn" in reply.text
+    assert "p:dat-dai.hoa-giai-tranh-chap" in [b.data for b in reply.all_buttons()]
+
+
+def test_a_complaint_naming_a_procedure_keeps_it_one_tap_away(assistant) -> None:
+    replies = assistant.handle(
+        Incoming("tg:1", text="Phường bắt tôi đóng quỹ phúc lợi mới chịu xác nhận tình trạng hôn nhân")
+    )
+    assert "Phản ánh" in replies[0].text
+    assert "p:ho-tich.xac-nhan-tinh-trang-hon-nhan" in [b.data for r in replies for b in r.all_buttons()]
+    state, _ = assistant.store.load_session("tg:1")
+    assert state["draft"]["category"] == "doi-tien"  # guessed from the money told
+
+
+def test_a_referral_pointing_to_an_unknown_procedure_is_reported(tmp_path: Path) -> None:
+    knowledge_dir = tmp_path / "knowledge"
+    import shutil
+
+    shutil.copytree(ROOT / "knowledge", knowledge_dir)
+    path = knowledge_dir / "referrals.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("- dat-dai.hoa-giai-tranh-chap", "- khong.co"), "utf-8")
+    knowledge, problems = check_knowledge(knowledge_dir)
+    assert knowledge is None
+    assert any("khong.co" in str(p) for p in problems)
