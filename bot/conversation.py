@@ -266,7 +266,7 @@ class Assistant:
     def _answer(self, msg: Incoming, result: Understanding) -> list[Reply]:
         knowledge = self.knowledge.current
         if result.kind == "procedure":
-            return [qa.show_procedure(knowledge, result.procedure_id, result.aspect)]
+            return [qa.show_procedure(knowledge, result.procedure_id, result.aspect, result.situation_id)]
         if result.kind == "ambiguous":
             return [qa.choices(knowledge, result)]
         if result.kind == "complaint":

@@ -29,6 +29,9 @@ class Knowledge:
     procedure_index: PhraseIndex = field(repr=False)
     commitment_index: PhraseIndex = field(repr=False)
     intent_model: IntentModel = field(repr=False)
+    body_index: PhraseIndex | None = field(default=None, repr=False)
+    # procedure id -> its situations' phrases, expanded: which told situation to answer first
+    situation_cues: dict[str, tuple[tuple[str, Cues], ...]] = field(default_factory=dict, repr=False)
     referrals: dict[str, Referral] = field(default_factory=dict)
     referral_cues: dict[str, Cues] = field(default_factory=dict, repr=False)  # id -> its phrases, expanded
     referral_background: dict[str, Cues] = field(default_factory=dict, repr=False)  # id -> past-context phrases
@@ -56,7 +59,10 @@ def build_knowledge(
     referrals: list[Referral] | None = None,
 ) -> Knowledge:
     """Index validated entries and train the intent model."""
-    procedure_index = PhraseIndex([(p.id, [p.name, *p.aliases]) for p in procedures], lexicon)
+    procedure_index = PhraseIndex([(p.id, [p.name, *p.aliases, *_situation_phrases(p)]) for p in procedures], lexicon)
+    # What the whole entry says (papers, notes, situations): decides between close candidates when
+    # the names and aliases do not ("giấy khai sinh của bé không có tên cha ... bổ sung thông tin cha").
+    body_index = PhraseIndex([(p.id, _body(p)) for p in procedures], lexicon)
     commitment_index = PhraseIndex([(c.id, [c.title, *c.aliases]) for c in commitments], lexicon)
     examples = training_examples(
         intents,
@@ -69,12 +75,30 @@ def build_knowledge(
         commitments={c.id: c for c in commitments},
         lexicon=lexicon,
         procedure_index=procedure_index,
+        body_index=body_index,
+        situation_cues={
+            p.id: tuple((s.id, Cues.of([lexicon.expand(fold(ph)) for ph in s.phrases])) for s in p.situations)
+            for p in procedures
+            if p.situations
+        },
         commitment_index=commitment_index,
         intent_model=IntentModel.train(lexicon, examples),
         referrals={r.id: r for r in referrals or []},
         referral_cues={r.id: Cues.of([lexicon.expand(fold(p)) for p in r.phrases]) for r in referrals or []},
         referral_background={r.id: Cues.of([lexicon.expand(fold(p)) for p in r.background]) for r in referrals or []},
     )
+
+
+def _situation_phrases(proc: Procedure) -> list[str]:
+    return [phrase for situation in proc.situations for phrase in situation.phrases]
+
+
+def _body(proc: Procedure) -> list[str]:
+    """The entry's text beyond its names, one phrase per document, note sentence and situation."""
+    texts = [*proc.documents, *(s.advice for s in proc.situations)]
+    if proc.notes:
+        texts += [part for part in proc.notes.split(". ") if part.strip()]
+    return texts
 
 
 def load_knowledge(directory: Path) -> Knowledge:

@@ -79,13 +79,21 @@ def _by_prefix(knowledge: Knowledge) -> dict[str, list]:
     return grouped
 
 
-def show_procedure(knowledge: Knowledge, proc_id: str, aspect: str | None) -> Reply:
-    """The answer for one procedure; an unknown id (stale button) leads back to browsing."""
+def show_procedure(knowledge: Knowledge, proc_id: str, aspect: str | None, situation: str | None = None) -> Reply:
+    """The answer for one procedure; an unknown id (stale button) leads back to browsing.
+
+    A situation the citizen told (lost the paper, bedridden parent...) comes first, under the name.
+    """
     proc = knowledge.procedures.get(proc_id)
     if proc is None:
         reply = browse_fields(knowledge)
         return Reply("Thủ tục này không còn trong danh mục. " + reply.text, reply.buttons)
-    return Reply(procedure_answer(proc, aspect), rows(aspect_buttons(proc, aspect), per_row=3))
+    text = procedure_answer(proc, aspect)
+    told = next((s for s in proc.situations if s.id == situation), None)
+    if told is not None:
+        heading, _, rest = text.partition("\n")
+        text = f"{heading}\n📌 <b>Trường hợp của bạn:</b> {esc(told.advice)}\n{rest}"
+    return Reply(text, rows(aspect_buttons(proc, aspect), per_row=3))
 
 
 def choices(knowledge: Knowledge, understanding: Understanding) -> Reply:

@@ -41,6 +41,7 @@ class Understanding:
     choices: tuple[str, ...] = field(default=())  # procedure ids offered when ambiguous
     referral_id: str | None = None  # knowledge/referrals.yaml entry, when kind is "referral"
     money_demanded: bool = False  # the message tells of money demanded (routes a complaint upwards)
+    situation_id: str | None = None  # the procedure's situation the message tells, answered first
 
     def as_json(self) -> dict:
         return {
@@ -65,6 +66,18 @@ def detect_aspect(knowledge: Knowledge, folded: str) -> str | None:
             if best is None or key[:2] > best[:2]:
                 best = key
     return best[2] if best else None
+
+
+def find_situation(knowledge: Knowledge, procedure_id: str, folded: str) -> str | None:
+    """The situation of `procedure_id` the message tells, by its longest matching phrase."""
+    best: tuple[int, str] | None = None
+    for situation_id, cues in knowledge.situation_cues.get(procedure_id, ()):
+        found = cues.find(folded)
+        if found:
+            length = max(len(phrase) for phrase in found)
+            if best is None or length > best[0]:
+                best = (length, situation_id)
+    return best[1] if best else None
 
 
 def find_referral(knowledge: Knowledge, folded: str) -> tuple[str, int] | None:
@@ -211,6 +224,23 @@ def _replace_kind(knowledge: Knowledge, ruled: Understanding, kind: Kind) -> Und
     return Understanding(ruled.question, kind, candidates=ruled.candidates, commitment_ids=ids)
 
 
+# When names and aliases leave several entries close, what the whole entry says (its papers, notes,
+# situations) decides if one entry covers the message this much better than the next. Measured on
+# the labelled sets: 0.15 answers 6 of 26 ambiguous questions directly, 5 of them right.
+BODY_MARGIN = 0.15
+
+
+def _decide_by_body(knowledge: Knowledge, text: str, close: list[Candidate]) -> str | None:
+    if len(close) < 2 or knowledge.body_index is None:
+        return None
+    ids = {c.id for c in close}
+    scores = {c.id: c.score for c in knowledge.body_index.search(text, limit=len(knowledge.procedures)) if c.id in ids}
+    ranked = sorted(ids, key=lambda i: (-scores.get(i, 0.0), i))
+    if scores.get(ranked[0], 0.0) - scores.get(ranked[1], 0.0) >= BODY_MARGIN:
+        return ranked[0]
+    return None
+
+
 _WEAK_REPORT = frozenset({"ma khong", "ma van"})
 
 
@@ -280,7 +310,12 @@ def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
         return as_kind("none")
     close = [c for c in candidates if c.score >= ACCEPT_SCORE and top - c.score < AMBIGUITY_MARGIN]
     best = candidates[0].id
+    decided = _decide_by_body(knowledge, text, close)
+    if decided is not None:
+        situation = find_situation(knowledge, decided, folded)
+        return Understanding(question, "procedure", decided, aspect, tuple(candidates), situation_id=situation)
     if len(close) > 1:
         choices = tuple(c.id for c in close[:MAX_CHOICES])
         return Understanding(question, "ambiguous", best, aspect, tuple(candidates), choices=choices)
-    return Understanding(question, "procedure", best, aspect, tuple(candidates))
+    situation = find_situation(knowledge, best, folded)
+    return Understanding(question, "procedure", best, aspect, tuple(candidates), situation_id=situation)
