@@ -7,6 +7,7 @@ serves a half-edited catalogue.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from bot.catalogue import Procedure, load_catalogue
@@ -29,12 +30,18 @@ class Knowledge:
     procedure_index: PhraseIndex = field(repr=False)
     commitment_index: PhraseIndex = field(repr=False)
     intent_model: IntentModel = field(repr=False)
-    body_index: PhraseIndex | None = field(default=None, repr=False)
     # procedure id -> its situations' phrases, expanded: which told situation to answer first
     situation_cues: dict[str, tuple[tuple[str, Cues], ...]] = field(default_factory=dict, repr=False)
     referrals: dict[str, Referral] = field(default_factory=dict)
     referral_cues: dict[str, Cues] = field(default_factory=dict, repr=False)  # id -> its phrases, expanded
     referral_background: dict[str, Cues] = field(default_factory=dict, repr=False)  # id -> past-context phrases
+
+    @cached_property
+    def body_index(self) -> PhraseIndex:
+        """What the whole entry says (papers, notes, situations), to decide between close candidates
+        when names and aliases do not. Built on first use: it is three times the size of the name
+        index and only ambiguous questions need it, so start-up does not pay for it."""
+        return PhraseIndex([(p.id, _body(p)) for p in self.procedures.values()], self.lexicon)
 
 
 def check_knowledge(directory: Path) -> tuple[Knowledge | None, list[Problem]]:
@@ -60,9 +67,6 @@ def build_knowledge(
 ) -> Knowledge:
     """Index validated entries and train the intent model."""
     procedure_index = PhraseIndex([(p.id, [p.name, *p.aliases, *_situation_phrases(p)]) for p in procedures], lexicon)
-    # What the whole entry says (papers, notes, situations): decides between close candidates when
-    # the names and aliases do not ("giấy khai sinh của bé không có tên cha ... bổ sung thông tin cha").
-    body_index = PhraseIndex([(p.id, _body(p)) for p in procedures], lexicon)
     commitment_index = PhraseIndex([(c.id, [c.title, *c.aliases]) for c in commitments], lexicon)
     examples = training_examples(
         intents,
@@ -75,7 +79,6 @@ def build_knowledge(
         commitments={c.id: c for c in commitments},
         lexicon=lexicon,
         procedure_index=procedure_index,
-        body_index=body_index,
         situation_cues={
             p.id: tuple((s.id, Cues.of([lexicon.expand(fold(ph)) for ph in s.phrases])) for s in p.situations)
             for p in procedures

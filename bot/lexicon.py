@@ -61,7 +61,7 @@ _AMOUNT = re.compile(
 
 def _phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:
     """One regex matching any of the folded phrases as whole words, longest first."""
-    folded = sorted({fold(p) for p in phrases if fold(p)}, key=len, reverse=True)
+    folded = sorted({f for f in map(fold, phrases) if f}, key=len, reverse=True)
     if not folded:
         return None
     return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in folded) + r")\b")
@@ -94,7 +94,8 @@ class Cues:
 
     @classmethod
     def of(cls, phrases: list[str]) -> Cues:
-        return cls(_phrase_pattern(phrases), tuple(sorted({fold(p) for p in phrases if fold(p)})))
+        folded = sorted({f for f in map(fold, phrases) if f})
+        return cls(_phrase_pattern(folded), tuple(folded))
 
     def find(self, folded_text: str) -> list[str]:
         """The cue phrases present in `folded_text`."""

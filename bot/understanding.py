@@ -228,13 +228,15 @@ def _replace_kind(knowledge: Knowledge, ruled: Understanding, kind: Kind) -> Und
 # situations) decides if one entry covers the message this much better than the next. Measured on
 # the labelled sets: 0.15 answers 6 of 26 ambiguous questions directly, 5 of them right.
 BODY_MARGIN = 0.15
+# Close candidates outside the body index's best this many score 0 there (and so never win).
+BODY_POOL = 50
 
 
 def _decide_by_body(knowledge: Knowledge, text: str, close: list[Candidate]) -> str | None:
-    if len(close) < 2 or knowledge.body_index is None:
+    if len(close) < 2:
         return None
     ids = {c.id for c in close}
-    scores = {c.id: c.score for c in knowledge.body_index.search(text, limit=len(knowledge.procedures)) if c.id in ids}
+    scores = {c.id: c.score for c in knowledge.body_index.search(text, limit=BODY_POOL) if c.id in ids}
     ranked = sorted(ids, key=lambda i: (-scores.get(i, 0.0), i))
     if scores.get(ranked[0], 0.0) - scores.get(ranked[1], 0.0) >= BODY_MARGIN:
         return ranked[0]
