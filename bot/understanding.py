@@ -290,7 +290,7 @@ def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
 
     if money and not (asks and commitment and not told):
         return as_kind("complaint")  # money demanded, in any words, is a complaint
-    if referral and not complaint and _referral_wins(knowledge, referral[0], folded, candidates):
+    if referral and not (complaint and at_office) and _referral_wins(knowledge, referral[0], folded, candidates):
         return as_kind("referral", referral[0])
     if complaint and not (asks and commitment and not told):
         return as_kind("complaint")
