@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
         ("bi phat nguoi vuot den do nop phat o dau", "csgt"),
         ("công ty nợ lương 3 tháng thì khiếu nại ở đâu", "lao-dong"),
         ("quyết toán thuế thu nhập cá nhân ở đâu", "thue"),
+        ("vợ chồng tôi muốn ly hôn, chồng hay say rượu đánh tôi, nộp đơn ở đâu", "toa-an"),
     ],
 )
 def test_matters_outside_the_ward_get_a_referral(knowledge, question: str, referral: str) -> None:
@@ -71,6 +72,9 @@ def test_money_demanded_in_any_words_is_a_complaint(knowledge, story: str) -> No
         "Bây giờ không thể tiếp nhận để mai trả hả em? Cán bộ nói nhiều hồ sơ quá không làm kịp.",
         "ai than voi cong an khu vuc thi duoc lam giay xac nhan cu tru dua den tan nha",
         "Họ làm sai nhưng không hề xin lỗi mà còn bắt chúng tôi phải làm đơn xin cấp lại sổ đỏ.",
+        "làm một bộ hồ sơ mà mất 5–6 tháng",
+        "họ làm sai mà không xin lỗi",
+        "ai thân với công an khu vực thì được làm nhanh",
     ],
 )
 def test_grievances_told_as_stories_are_complaints(knowledge, story: str) -> None:
