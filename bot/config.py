@@ -88,6 +88,18 @@ class Complaints(BaseModel):
     report_min_cases: int = Field(default=10, ge=1)  # a ward is ranked only with this many cases in the period
 
 
+class Report(BaseModel):
+    """The accountability report and the public site (bot/report.py, bot/publish.py)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_n: int = Field(default=10, ge=1)  # a percentage needs this many cases behind it, else "chưa đủ số liệu"
+    suppress_below: int = Field(default=5, ge=1)  # public site: a count under this shows "<5"
+    publish_dir: Text | None = None  # the bot regenerates the public site here daily; None: off
+    publish_time: Annotated[str, StringConstraints(pattern=r"^\d{2}:\d{2}$")] = "06:00"
+    publish_months: int = Field(default=12, ge=1, le=60)  # the public site covers this many months up to today
+
+
 class CategoryDeadline(BaseModel):
     """Overrides of the deadlines for one complaint category."""
 
@@ -144,6 +156,7 @@ class Config(BaseModel):
     complaints: Complaints = Complaints()
     deadlines: Deadlines = Deadlines()
     backup: Backup = Backup()
+    report: Report = Report()
 
     def ward(self, code: str) -> Ward | None:
         return next((w for w in self.wards if w.code == code), None)

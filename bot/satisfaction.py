@@ -7,20 +7,30 @@ them. Every other function here is pure: rows in, figures out, nothing read from
 is a parameter) or the database.
 
 No citizen data is ever read: no user id, name, contact, description or attachment, only the
-case code, its ward, category, status, times, rating and counters.
+case code, its ward, route, category, status, times, rating and counters.
 
-Formulas (per ward, per category or for everything selected; "cases" are the rows given):
+Formulas (per ward, per category or for everything selected; "cases" are the rows given). Where
+Bộ chỉ số 766 (Quyết định 766/QĐ-TTg of 23/6/2022) names the same measure, its definition is used:
+its group "Tiến độ, kết quả giải quyết" counts the files handled before or on the due date among
+the files handled, and its group "Mức độ hài lòng" the satisfied ratings among the ratings given.
 
 - cases = number of rows.
-- satisfied share = #(rating >= 4) / #(rating is not NULL); None when no case was rated.
-- median days to acknowledge = median over acknowledged cases of
-  (acknowledged_at - created_at) in calendar days with decimals (seconds / 86,400); None if none.
+- withdrawn = status withdrawn; escalated = marked overdue and sent up by the scheduler (level > 0
+  or overdue_at set); transferred = now routed to another ward; with supervisor = now routed to a
+  supervisory unit (sensitive at intake, or transferred there). Each is its own row in the report.
+- satisfied share = #(rating >= 4) / #(rating is not NULL) (766: "tỷ lệ hài lòng"); None when no
+  case was rated.
+- durations are in *working* time, like the deadlines (`bot.worktime`): median working hours to
+  acknowledge over acknowledged cases, median working days to resolve over resolved cases (a
+  working day = the hours of a full day's two sessions, 8 by default).
 - resolved = status in {resolved, closed} with resolved_at set (a reopened case is not resolved,
   even though it keeps the time of its earlier answer; a withdrawn case is not resolved).
-- median days to resolve = median over resolved cases of (resolved_at - created_at), same unit.
-- on-time share = #(resolved_at <= resolve_due) / #(resolved cases that have a resolve_due);
-  resolved cases without a deadline (stored before deadlines existed) are left out of both terms.
-- reopen rate = #(reopened > 0) / cases; None when there is no case.
+- on-time share = #(resolved_at <= resolve_due) / #(resolved cases that have a resolve_due)
+  (766: "tỷ lệ hồ sơ xử lý trước hạn, đúng hạn"); resolved cases without a deadline (stored
+  before deadlines existed) are left out of both terms.
+- reopen rate = #(reopened > 0) / #(cases answered at least once, resolved_at set): of the
+  answers given, how many the citizen sent back.
+- late results = cases of category "tre-hen" (trễ hẹn: a result returned late without apology).
 - open = status in OPEN_STATUSES (new, acknowledged, info_requested, reopened).
 - current deadline = ack_due while the case waits to be acknowledged (new, reopened), else
   resolve_due: the one the scheduler (bot/complaints/deadlines.py) watches.
@@ -29,23 +39,24 @@ Formulas (per ward, per category or for everything selected; "cases" are the row
 - score (0-100, used only to rank) = 100 x the mean of whichever of these are defined:
   on-time share, satisfied share, 1 - reopen rate, 1 - overdue open / cases. Counting overdue open
   cases means a ward cannot keep its on-time share high by leaving late cases unanswered.
-- ranking: only wards with at least `min_cases` cases (default `MIN_CASES` = 10) are ranked, by
-  score (higher first), then median days to resolve (shorter first); equal figures share a rank
-  (1, 2, 2, 4). The others are listed after them, unranked, as "chưa đủ số liệu", so that a ward
-  with one fast case cannot top the table.
-- weekly trend: per ISO week of the creation date in the deployment's time zone, new = cases
-  created that week, resolved = those of them resolved now (a cohort view: it shows what became of
-  each week's intake). Every week of the period is listed, empty ones with zeros.
+- ranking: only wards with at least `min_cases` cases are ranked, by score (higher first), then
+  median working days to resolve (shorter first); equal figures share a rank (1, 2, 2, 4). The
+  others are listed after them, unranked, as "chưa đủ số liệu", so that a ward with one fast case
+  cannot top the table.
+- trend: per calendar month when the period is longer than three months, else per ISO week (of
+  the creation date in the deployment's time zone), never past today; new = cases created in the
+  period, resolved = those of them resolved now (a cohort view: what became of each intake).
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, NamedTuple
 
 from bot.categories import CATEGORY_LABELS
@@ -53,6 +64,7 @@ from bot.complaints import texts
 
 if TYPE_CHECKING:
     from bot.complaints.store import Complaint, Store
+    from bot.worktime import WorkCalendar
 
 MIN_CASES = 10
 UNRANKED = "chưa đủ số liệu"
@@ -60,7 +72,8 @@ OPEN_STATUSES = frozenset(texts.OPEN_STATUSES)
 RESOLVED_STATUSES = frozenset({"resolved", "closed"})
 WAITING_ACK = frozenset({"new", "reopened"})  # as in bot.complaints.deadlines.due_events
 SATISFIED_RATING = 4
-DAY_SECONDS = 86_400.0
+LATE_RESULT_CATEGORY = "tre-hen"
+MONTHLY_AFTER_DAYS = 92  # a period longer than about three months is shown by month, else by week
 
 
 class CaseRow(NamedTuple):
@@ -79,13 +92,14 @@ class CaseRow(NamedTuple):
     reopened: int
     level: int
     overdue_at: datetime | None
+    route: str = ""  # "ward:<code>" or "supervisor:<id>"; "" when unknown (taken as the case's own ward)
 
 
 COLUMNS = CaseRow._fields
 
 
 def _stored(moment: datetime) -> str:
-    """A moment as the store writes it (bot.complaints.store._iso)."""
+    """A moment as the store writes it (bot.complaints.store.iso_utc)."""
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
@@ -118,6 +132,7 @@ def fetch_rows(store: Store, since: datetime, until: datetime, ward: str | None 
             reopened or 0,
             level or 0,
             parse(overdue) if overdue else None,
+            route or "",
         )
         for (
             code,
@@ -133,6 +148,7 @@ def fetch_rows(store: Store, since: datetime, until: datetime, ward: str | None 
             reopened,
             level,
             overdue,
+            route,
         ) in raw
     ]
 
@@ -140,6 +156,70 @@ def fetch_rows(store: Store, since: datetime, until: datetime, ward: str | None 
 def rows_from_complaints(cases: Iterable[Complaint]) -> list[CaseRow]:
     """`Complaint` objects (already parsed) as rows for the functions below."""
     return [CaseRow(*(getattr(case, name) for name in COLUMNS)) for case in cases]
+
+
+# -- working time, fast ------------------------------------------------------------------------
+
+
+class WorkingClock:
+    """Elapsed working hours between two moments, in O(log n) per call for a span of days.
+
+    `WorkCalendar.working_hours_between` walks day by day; for 100,000 cases that is too slow.
+    This precomputes each day's sessions and the working seconds before each day once, for the
+    days from `first` to `last`; moments outside fall back to the calendar (same result).
+    """
+
+    def __init__(self, calendar: WorkCalendar, first: date, last: date) -> None:
+        self.calendar = calendar
+        self.first = first
+        self.days = max(0, (last - first).days + 1)
+        self.sessions: list[list[tuple[float, float]]] = []
+        self.before: list[float] = []  # working seconds from `first` 00:00 to the start of day i
+        total = 0.0
+        for i in range(self.days):
+            spans = [(a.timestamp(), b.timestamp()) for a, b in calendar._sessions(first + timedelta(days=i))]
+            self.sessions.append(spans)
+            self.before.append(total)
+            total += sum(b - a for a, b in spans)
+        morning, afternoon = calendar.morning, calendar.afternoon
+        minutes = sum((e.hour * 60 + e.minute) - (s.hour * 60 + s.minute) for s, e in (morning, afternoon))
+        self.hours_per_day = minutes / 60
+        self._zone = calendar._zone
+        # Day starts as timestamps, to find a moment's day without a time-zone conversion.
+        self._starts = [
+            datetime.combine(first + timedelta(days=i), time.min, self._zone).timestamp() for i in range(self.days + 1)
+        ]
+
+    def _position(self, moment: datetime) -> float | None:
+        ts = moment.timestamp()
+        i = bisect.bisect_right(self._starts, ts) - 1
+        if i < 0 or i >= self.days:
+            return None
+        elapsed = 0.0
+        for a, b in self.sessions[i]:
+            if ts <= a:
+                break
+            elapsed += min(ts, b) - a
+        return self.before[i] + elapsed
+
+    def hours_between(self, a: datetime, b: datetime) -> float:
+        """Working hours from `a` to `b` (as `WorkCalendar.working_hours_between`)."""
+        pa, pb = self._position(a), self._position(b)
+        if pa is None or pb is None:
+            return self.calendar.working_hours_between(a, b)
+        return (pb - pa) / 3600
+
+    @classmethod
+    def for_rows(cls, calendar: WorkCalendar, rows: Sequence[CaseRow], now: datetime) -> WorkingClock:
+        """A clock covering every moment the rows' durations need."""
+        tz = calendar._zone
+        if not rows:
+            today = now.astimezone(tz).date()
+            return cls(calendar, today, today)
+        first = min(r.created_at for r in rows).astimezone(tz).date()
+        ends = [r.resolved_at for r in rows if r.resolved_at] + [r.acknowledged_at for r in rows if r.acknowledged_at]
+        last = max([now, *ends]).astimezone(tz).date()
+        return cls(calendar, first - timedelta(days=1), last + timedelta(days=1))
 
 
 # -- one group of cases ------------------------------------------------------------------------
@@ -153,14 +233,20 @@ class Index:
     rated: int
     satisfied: int
     acknowledged: int
-    median_ack_days: float | None
+    median_ack_hours: float | None  # working hours
     resolved: int
-    median_resolve_days: float | None
+    median_resolve_days: float | None  # working days
     with_deadline: int  # resolved cases that had a resolve_due
     on_time: int
+    answered: int  # cases answered at least once (resolved_at set), the base of the reopen rate
     reopened_cases: int
     open: int
     overdue_open: int
+    withdrawn: int = 0
+    escalated: int = 0
+    transferred: int = 0  # now with another ward
+    with_supervisor: int = 0  # now with a supervisory unit
+    late_results: int = 0  # category tre-hen
 
     @property
     def satisfied_share(self) -> float | None:
@@ -172,7 +258,7 @@ class Index:
 
     @property
     def reopen_rate(self) -> float | None:
-        return self.reopened_cases / self.cases if self.cases else None
+        return self.reopened_cases / self.answered if self.answered else None
 
     @property
     def overdue_share(self) -> float | None:
@@ -195,6 +281,11 @@ def is_resolved(row: CaseRow) -> bool:
     return row.status in RESOLVED_STATUSES and row.resolved_at is not None
 
 
+def is_escalated(row: CaseRow) -> bool:
+    """Marked overdue and sent to the supervisory unit by the scheduler."""
+    return row.level > 0 or row.overdue_at is not None
+
+
 def current_due(row: CaseRow) -> datetime | None:
     """The deadline running now: to acknowledge (new, reopened) or to resolve (the other statuses)."""
     return row.ack_due if row.status in WAITING_ACK else row.resolve_due
@@ -210,11 +301,17 @@ def is_overdue(row: CaseRow, now: datetime) -> bool:
     return due is not None and due <= now
 
 
-def index_of(rows: Sequence[CaseRow], now: datetime) -> Index:
-    """The figures of `rows` (formulas in the module docstring), in one pass."""
-    rated = satisfied = on_time = with_deadline = reopened = open_ = overdue = 0
-    ack_days: list[float] = []
+def index_of(rows: Sequence[CaseRow], now: datetime, clock: WorkingClock | None = None) -> Index:
+    """The figures of `rows` (formulas in the module docstring), in one pass.
+
+    Durations need a `clock` (working time); without one the medians are None.
+    """
+    rated = satisfied = on_time = with_deadline = reopened = open_ = overdue = answered = 0
+    withdrawn = escalated = transferred = supervisor = late = acknowledged = resolved = 0
+    ack_hours: list[float] = []
     resolve_days: list[float] = []
+    between = clock.hours_between if clock is not None else None
+    per_day = clock.hours_per_day if clock is not None else 1.0
     for row in rows:
         created = row.created_at
         if row.rating is not None:
@@ -222,10 +319,18 @@ def index_of(rows: Sequence[CaseRow], now: datetime) -> Index:
             if row.rating >= SATISFIED_RATING:
                 satisfied += 1
         if row.acknowledged_at is not None:
-            ack_days.append((row.acknowledged_at - created).total_seconds() / DAY_SECONDS)
+            acknowledged += 1
+            if between:
+                ack_hours.append(between(created, row.acknowledged_at))
         status = row.status
+        if row.resolved_at is not None:
+            answered += 1
+            if row.reopened > 0:
+                reopened += 1
         if status in RESOLVED_STATUSES and row.resolved_at is not None:
-            resolve_days.append((row.resolved_at - created).total_seconds() / DAY_SECONDS)
+            resolved += 1
+            if between:
+                resolve_days.append(between(created, row.resolved_at) / per_day)
             if row.resolve_due is not None:
                 with_deadline += 1
                 if row.resolved_at <= row.resolve_due:
@@ -234,21 +339,36 @@ def index_of(rows: Sequence[CaseRow], now: datetime) -> Index:
             open_ += 1
             if is_overdue(row, now):
                 overdue += 1
-        if row.reopened > 0:
-            reopened += 1
+        elif status == "withdrawn":
+            withdrawn += 1
+        if row.level > 0 or row.overdue_at is not None:
+            escalated += 1
+        route = row.route
+        if route.startswith("supervisor:"):
+            supervisor += 1
+        elif route and route != f"ward:{row.ward_code}":
+            transferred += 1
+        if row.category == LATE_RESULT_CATEGORY:
+            late += 1
     return Index(
         cases=len(rows),
         rated=rated,
         satisfied=satisfied,
-        acknowledged=len(ack_days),
-        median_ack_days=statistics.median(ack_days) if ack_days else None,
-        resolved=len(resolve_days),
+        acknowledged=acknowledged,
+        median_ack_hours=statistics.median(ack_hours) if ack_hours else None,
+        resolved=resolved,
         median_resolve_days=statistics.median(resolve_days) if resolve_days else None,
         with_deadline=with_deadline,
         on_time=on_time,
+        answered=answered,
         reopened_cases=reopened,
         open=open_,
         overdue_open=overdue,
+        withdrawn=withdrawn,
+        escalated=escalated,
+        transferred=transferred,
+        with_supervisor=supervisor,
+        late_results=late,
     )
 
 
@@ -259,18 +379,37 @@ def _grouped(rows: Iterable[CaseRow], position: int) -> dict[str, list[CaseRow]]
     return groups
 
 
-def ward_indexes(rows: Sequence[CaseRow], now: datetime, ward_codes: Iterable[str] = ()) -> dict[str, Index]:
+def ward_indexes(
+    rows: Sequence[CaseRow], now: datetime, ward_codes: Iterable[str] = (), clock: WorkingClock | None = None
+) -> dict[str, Index]:
     """Index per ward: every code of `ward_codes` (with zeros when it has no case) and every ward in rows."""
     groups = _grouped(rows, CaseRow._fields.index("ward_code"))
     codes = list(dict.fromkeys([*ward_codes, *sorted(groups)]))
-    return {code: index_of(groups.get(code, []), now) for code in codes}
+    return {code: index_of(groups.get(code, []), now, clock) for code in codes}
 
 
-def category_indexes(rows: Sequence[CaseRow], now: datetime) -> dict[str, Index]:
+def category_indexes(rows: Sequence[CaseRow], now: datetime, clock: WorkingClock | None = None) -> dict[str, Index]:
     """Index per category, in the order of CATEGORY_LABELS, then unknown ids; only categories with cases."""
     groups = _grouped(rows, CaseRow._fields.index("category"))
     order = [c for c in CATEGORY_LABELS if c in groups] + sorted(c for c in groups if c not in CATEGORY_LABELS)
-    return {category: index_of(groups[category], now) for category in order}
+    return {category: index_of(groups[category], now, clock) for category in order}
+
+
+def category_counts(rows: Iterable[CaseRow]) -> dict[str, dict[str, int]]:
+    """Cases per ward and category: {ward: {category: n}} (only non-zero cells)."""
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        counts[row.ward_code][row.category] += 1
+    return {ward: dict(cats) for ward, cats in counts.items()}
+
+
+def city_medians(counts: Mapping[str, Mapping[str, int]], ward_codes: Sequence[str]) -> dict[str, float]:
+    """Per category, the median over `ward_codes` of their case counts (a ward without any counts 0)."""
+    medians = {}
+    for category in CATEGORY_LABELS:
+        values = [counts.get(code, {}).get(category, 0) for code in ward_codes]
+        medians[category] = statistics.median(values) if values else 0
+    return medians
 
 
 # -- ranking --------------------------------------------------------------------------------
@@ -295,8 +434,8 @@ def _rank_key(index: Index) -> tuple[float, float]:
 
 
 def ranking(indexes: Mapping[str, Index], names: Mapping[str, str], min_cases: int = MIN_CASES) -> list[RankedWard]:
-    """Wards with at least `min_cases` cases ranked (score, then median days to resolve); the rest
-    after them, unranked, in the order given."""
+    """Wards with at least `min_cases` cases ranked (score, then median working days to resolve); the
+    rest after them, unranked, in the order given."""
     eligible = sorted(
         ((code, idx) for code, idx in indexes.items() if idx.cases >= min_cases),
         key=lambda item: (_rank_key(item[1]), item[0]),
@@ -316,40 +455,71 @@ def ranking(indexes: Mapping[str, Index], names: Mapping[str, str], min_cases: i
 
 
 @dataclass(frozen=True)
-class WeekTrend:
-    year: int  # ISO year
-    week: int  # ISO week
-    monday: date
+class PeriodTrend:
+    """New cases of one month or ISO week, and how many of them are resolved now."""
+
+    first: date  # first day counted (the period start, or the report start when it cuts the period)
+    last: date  # last day counted (the report end or today when they cut it)
+    monthly: bool
     new: int
     resolved: int
+    partial: bool  # the report's bounds or today cut this month or week
 
     @property
     def label(self) -> str:
-        return f"{self.year}-W{self.week:02d}"
+        if self.monthly:
+            return f"{self.first.month}/{self.first.year}"
+        iso = self.first.isocalendar()
+        return f"Tuần {iso.week}/{iso.year}"
+
+    @property
+    def span(self) -> str:
+        return f"{self.first:%d/%m}–{self.last:%d/%m}"
 
 
-def weekly_trend(rows: Iterable[CaseRow], tz: tzinfo, start: date, end: date) -> list[WeekTrend]:
-    """Per ISO week from the week of `start` to that of `end` (local dates): new cases, and how
-    many of them are resolved now. Rows created outside those weeks are ignored."""
-    first = start - timedelta(days=start.weekday())
-    counts: dict[tuple[int, int], list[int]] = {}
-    monday = first
-    while monday <= end:
-        iso = monday.isocalendar()
-        counts[(iso.year, iso.week)] = [0, 0]
-        monday += timedelta(days=7)
+def is_monthly(start: date, end: date) -> bool:
+    """A period longer than about three months is shown by month, a shorter one by ISO week."""
+    return (end - start).days + 1 > MONTHLY_AFTER_DAYS
+
+
+def _period_start(day: date, monthly: bool) -> date:
+    return day.replace(day=1) if monthly else day - timedelta(days=day.weekday())
+
+
+def _next_period(first: date, monthly: bool) -> date:
+    if not monthly:
+        return first + timedelta(days=7)
+    return date(first.year + first.month // 12, first.month % 12 + 1, 1)
+
+
+def trend(rows: Iterable[CaseRow], tz: tzinfo, start: date, end: date, today: date) -> list[PeriodTrend]:
+    """New and (now) resolved cases per month (period over three months) or ISO week, from `start`
+    to `end` but never past `today`: a period that has not begun is not drawn as zero."""
+    monthly = is_monthly(start, end)
+    stop = min(end, today)
+    if stop < start:
+        return []
+    bounds: list[tuple[date, date, date]] = []  # (period key, first counted day, last counted day)
+    key = _period_start(start, monthly)
+    while key <= stop:
+        following = _next_period(key, monthly)
+        bounds.append((key, max(key, start), min(following - timedelta(days=1), stop)))
+        key = following
+    index = {k: i for i, (k, _, _) in enumerate(bounds)}
+    counts = [[0, 0] for _ in bounds]
     for row in rows:
-        iso = row.created_at.astimezone(tz).isocalendar()
-        cell = counts.get((iso.year, iso.week))
-        if cell is None:
+        day = row.created_at.astimezone(tz).date()
+        if day < start or day > stop:
             continue
+        cell = counts[index[_period_start(day, monthly)]]
         cell[0] += 1
         if row.status in RESOLVED_STATUSES and row.resolved_at is not None:
             cell[1] += 1
-    return [
-        WeekTrend(year, week, date.fromisocalendar(year, week, 1), new, resolved)
-        for (year, week), (new, resolved) in counts.items()
-    ]
+    result = []
+    for (k, first, last), (new, resolved) in zip(bounds, counts, strict=True):
+        full_last = _next_period(k, monthly) - timedelta(days=1)
+        result.append(PeriodTrend(first, last, monthly, new, resolved, first != k or last != full_last))
+    return result
 
 
 def overdue_cases(rows: Iterable[CaseRow], now: datetime) -> list[CaseRow]:
