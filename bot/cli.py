@@ -51,10 +51,13 @@ def _parser() -> argparse.ArgumentParser:
     code.add_argument("unit", help="ward code (e.g. 26743) or supervisor id (e.g. so-noi-vu)")
     groups_sub.add_parser("list", help="groups registered so far")
     report = sub.add_parser("report", help="accountability report of a period: HTML page and PNG chart")
-    report.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM-DD")
-    report.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM-DD")
-    report.add_argument("--ward", help="one ward's code (default: every ward)")
+    report.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="default: see report.publish_months")
+    report.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="default: today")
+    report.add_argument("--ward", help="one ward's code: a printable one-page A4 report (default: every ward)")
     report.add_argument("--out", type=Path, help="output folder (default: reports/ beside the config)")
+    report.add_argument("--pdf", action="store_true", help="also print a PDF with headless Chromium")
+    publish = sub.add_parser("publish", help="write the public site (index of wards, one page per ward)")
+    publish.add_argument("dir", type=Path, nargs="?", help="output folder (default: report.publish_dir)")
     evaluate = sub.add_parser("eval", help="accuracy on a labelled question file, beside a BM25 baseline")
     evaluate.add_argument("file", type=Path)
     evaluate.add_argument("--errors", action="store_true", help="list the questions answered wrongly")
@@ -108,6 +111,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.report import report_command
 
         return report_command(loaded, args)
+    if command == "publish":
+        from bot.publish import publish_command
+
+        return publish_command(loaded, args)
     if command == "eval":
         from bot.evaluation import run_evaluation
 

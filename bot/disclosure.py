@@ -43,24 +43,36 @@ def _bounds(key: Hashable, values: Mapping[Hashable, int], hidden: Mapping[Hasha
 
 
 def _disclosed(group: Group, values: Mapping[Hashable, int], hidden: Mapping[Hashable, str], k: int) -> bool:
-    """True when a hidden cell of the group has only one possible value given the shown cells."""
+    """True when a hidden cell of the group has only one possible value (other than zero) given the
+    shown cells."""
     cells = [*group.parts, group.total]
     if not any(c in hidden for c in cells):
         return False
     # total - sum(parts) == 0 with each cell in its interval: tighten each hidden cell in turn.
     lows = {c: _bounds(c, values, hidden, k)[0] for c in cells}
     highs = {c: _bounds(c, values, hidden, k)[1] for c in cells}
+    parts_low = sum(lows[p] for p in group.parts)
+    # Sum of the parts' upper bounds, kept as (finite sum, number of unbounded parts) so that
+    # "all but one" never computes inf - inf.
+    finite_high = sum(highs[p] for p in group.parts if highs[p] != math.inf)
+    unbounded = sum(1 for p in group.parts if highs[p] == math.inf)
+    parts_high = math.inf if unbounded else finite_high
+
+    def others_high(c: Hashable) -> float:
+        if highs[c] == math.inf:
+            return math.inf if unbounded > 1 else finite_high
+        return math.inf if unbounded else finite_high - highs[c]
+
     for c in cells:
         if c not in hidden:
             continue
         if c == group.total:
-            lo = max(lows[c], sum(lows[p] for p in group.parts))
-            hi = min(highs[c], sum(highs[p] for p in group.parts))
+            lo = max(lows[c], parts_low)
+            hi = min(highs[c], parts_high)
         else:
-            others = [p for p in group.parts if p != c]
-            lo = max(lows[c], lows[group.total] - sum(highs[p] for p in others))
-            hi = min(highs[c], highs[group.total] - sum(lows[p] for p in others))
-        if lo >= hi:
+            lo = max(lows[c], lows[group.total] - others_high(c))
+            hi = min(highs[c], highs[group.total] - (parts_low - lows[c]))
+        if lo >= hi and lo > 0:  # pinned to one value; an empty cell discloses nobody
             return True
     return False
 

@@ -315,7 +315,9 @@ def chart_png(figures: Figures, *, compact: bool = False) -> bytes:
         step = max(1, -(-len(periods) // 7))  # at most 7 labels, so they never overlap
         ticks = x[::step]
         names = [p.label if p.monthly else f"{p.first:%d/%m}" for p in periods]
-        trend_ax.set_xticks(ticks, [names[i] for i in ticks], rotation=30 if compact else 0, fontsize=7 if compact else 9)
+        trend_ax.set_xticks(
+            ticks, [names[i] for i in ticks], rotation=30 if compact else 0, fontsize=7 if compact else 9
+        )
         trend_ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         trend_ax.set_ylim(bottom=0, top=max([p.new for p in periods] + [1]) * 1.15)
         trend_ax.set_ylabel("Số phản ánh")
@@ -479,9 +481,7 @@ def build_report(
 ) -> ReportPaths:
     """Write `bao-cao_<start>_<end>[_<ward>].html` and `.png` (and `.pdf` when asked and Chromium
     is installed) into `out_dir`; return their paths."""
-    figures = compute_figures(
-        store, config, start, end, ward, min_cases=min_cases, commitments=commitments, now=now
-    )
+    figures = compute_figures(store, config, start, end, ward, min_cases=min_cases, commitments=commitments, now=now)
     png = chart_png(figures, compact=ward is not None)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -541,8 +541,10 @@ def report_command(loaded: Loaded, args: argparse.Namespace) -> int:
         )
         return 2
     if getattr(args, "pdf", False) and find_chromium() is None:
-        print("Không tìm thấy Chromium để in PDF; hãy cài gói chromium hoặc bỏ --pdf (trang HTML in được A4).",
-              file=sys.stderr)
+        print(
+            "Không tìm thấy Chromium để in PDF; hãy cài gói chromium hoặc bỏ --pdf (trang HTML in được A4).",
+            file=sys.stderr,
+        )
         return 2
     from bot.app import open_store
 
