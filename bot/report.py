@@ -69,7 +69,7 @@ if TYPE_CHECKING:
 FONT = "DejaVu Sans"  # ships with matplotlib and covers Vietnamese diacritics
 DASH = "—"
 NOT_ENOUGH = UNRANKED  # "chưa đủ số liệu"
-MAX_OVERDUE_ON_PAGE = 30  # the one-page ward report lists this many overdue codes, then counts the rest
+MAX_OVERDUE_ON_PAGE = 45  # the one-page ward report lists this many overdue codes, then counts the rest
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
 
 
@@ -295,7 +295,7 @@ def chart_png(figures: Figures, *, compact: bool = False) -> bytes:
                     color="#b8c4d0",
                     label="Trung vị các phường",
                 )
-                cat_ax.legend(loc="lower right", fontsize=7 if compact else 9)
+                cat_ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2, fontsize=7 if compact else 9)
             cat_ax.set_yticks(positions, labels)
             cat_ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             cat_ax.set_xlim(0, max([*own, *median, 1]) * 1.2)
@@ -412,6 +412,15 @@ def status_rows(s: Index) -> list[tuple[str, int, str]]:
     ]
 
 
+def _by_category(rows: Sequence[CaseRow]) -> list[tuple[str, list[str]]]:
+    """Case codes grouped under their category label, categories in their usual order."""
+    groups: dict[str, list[str]] = {}
+    for row in rows:
+        groups.setdefault(row.category, []).append(row.code)
+    order = [c for c in CATEGORY_LABELS if c in groups] + sorted(c for c in groups if c not in CATEGORY_LABELS)
+    return [(CATEGORY_LABELS.get(c, c), groups[c]) for c in order]
+
+
 def render_html(figures: Figures, png: bytes) -> str:
     """The report page (one ward or every ward), self-contained, all text escaped by Jinja2."""
     from bot.complaints.texts import STAFF_STATUS_LABELS
@@ -419,6 +428,7 @@ def render_html(figures: Figures, png: bytes) -> str:
     f = figures
     share = lambda num, n: fmt_share(num, n, f.min_n)  # noqa: E731
     template = "report_ward.html.j2" if f.ward is not None else "report_city.html.j2"
+    shown = f.overdue[:MAX_OVERDUE_ON_PAGE] if f.ward is not None else f.overdue
     return (
         environment()
         .get_template(template)
@@ -430,7 +440,8 @@ def render_html(figures: Figures, png: bytes) -> str:
             generated=_local(f.generated_at, f.timezone),
             chart=base64.b64encode(png).decode("ascii"),
             status_labels=STAFF_STATUS_LABELS,
-            overdue_shown=f.overdue[:MAX_OVERDUE_ON_PAGE] if f.ward is not None else f.overdue,
+            overdue_shown=shown,
+            overdue_groups=_by_category(shown) if f.ward is not None else [],
             not_enough=NOT_ENOUGH,
             cards=key_cards(f.summary, f.min_n),
             status_rows=status_rows(f.summary),

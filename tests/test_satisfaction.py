@@ -1,5 +1,6 @@
 """The satisfaction index (bot/satisfaction.py): a hand-computed small set first, then 10,000
-generated cases checked against a plain, filter-per-ward computation (guards the one-pass path)."""
+generated cases checked against a plain, filter-per-ward computation (guards the one-pass path),
+and the fast working-time clock against `WorkCalendar`."""
 
 from __future__ import annotations
 
@@ -13,15 +14,20 @@ import pytest
 from bot.satisfaction import (
     UNRANKED,
     CaseRow,
+    WorkingClock,
+    category_counts,
     category_indexes,
+    city_medians,
     index_of,
+    is_monthly,
     is_overdue,
     overdue_cases,
     ranking,
     rows_from_complaints,
+    trend,
     ward_indexes,
-    weekly_trend,
 )
+from bot.worktime import WorkCalendar
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
@@ -95,43 +101,39 @@ def test_ward_a_by_hand():
     assert a.cases == 6
     assert (a.rated, a.satisfied) == (2, 1)
     assert a.satisfied_share == 0.5
-    # acknowledged after 0.25, 0.5, 1 and 2 days: median (0.5 + 1) / 2
-    assert a.median_ack_days == pytest.approx(0.75)
-    # resolved A1 (2 d), A2 (4 d), A3 (1 d)
+    assert a.acknowledged == 4
+    assert a.median_ack_hours is None and a.median_resolve_days is None  # durations need a working clock
+    # resolved A1, A2, A3
     assert a.resolved == 3
-    assert a.median_resolve_days == pytest.approx(2.0)
     assert (a.on_time, a.with_deadline) == (2, 3)
     assert a.on_time_share == pytest.approx(2 / 3)
-    assert a.reopen_rate == pytest.approx(1 / 6)
+    # answered (resolved_at set): A1, A2, A3; reopened: A2
+    assert a.reopen_rate == pytest.approx(1 / 3)
     assert (a.open, a.overdue_open) == (2, 2)
-    assert a.score == pytest.approx(100 * (2 / 3 + 1 / 2 + 5 / 6 + 4 / 6) / 4)
+    assert (a.withdrawn, a.escalated, a.transferred, a.with_supervisor) == (1, 0, 0, 0)
+    assert a.late_results == 2  # A3, A4 are about late results (tre-hen)
+    assert a.score == pytest.approx(100 * (2 / 3 + 1 / 2 + 2 / 3 + 4 / 6) / 4)
 
 
 def test_ward_b_by_hand():
     b = ward_indexes(SMALL, NOW)[B]
     assert b.cases == 5
     assert b.satisfied_share == 1.0  # 3 rated, all 4 or 5
-    # acknowledged after 1, 2, 3, 4, 5 hours: median 3 h
-    assert b.median_ack_days == pytest.approx(3 / 24)
-    # B4 is reopened: not resolved although it has a resolved_at; B1 1 d, B2 3 d, B3 0.5 d
+    # B4 is reopened: not resolved although it has a resolved_at
     assert b.resolved == 3
-    assert b.median_resolve_days == pytest.approx(1.0)
     assert b.on_time_share == 1.0  # B2 resolved at its deadline counts as on time
-    assert b.reopen_rate == pytest.approx(2 / 5)
+    # answered: B1, B2, B3, B4; reopened: B3, B4
+    assert b.reopen_rate == pytest.approx(2 / 4)
     assert (b.open, b.overdue_open) == (2, 0)
-    assert b.score == pytest.approx(100 * (1 + 1 + 0.6 + 1) / 4)
+    assert b.score == pytest.approx(100 * (1 + 1 + 0.5 + 1) / 4)
 
 
 def test_summary_by_hand():
     s = index_of(SMALL, NOW)
     assert s.cases == 12
     assert s.satisfied_share == pytest.approx(5 / 6)
-    # ten acknowledgements, sorted: 0.5 h, 1 h, 2 h, 3 h, 4 h, 5 h, 6 h, 12 h, 1 d, 2 d -> (4 h + 5 h) / 2
-    assert s.median_ack_days == pytest.approx(4.5 / 24)
-    # seven resolutions: 1 h, 0.5 d, 1 d, 1 d, 2 d, 3 d, 4 d
-    assert s.median_resolve_days == pytest.approx(1.0)
     assert s.on_time_share == pytest.approx(6 / 7)
-    assert s.reopen_rate == pytest.approx(3 / 12)
+    assert s.reopen_rate == pytest.approx(3 / 8)  # 8 answered, 3 of them reopened
     assert s.overdue_open == 2
 
 
@@ -172,16 +174,86 @@ def test_categories_by_hand():
 
 
 def test_weekly_trend_uses_local_iso_weeks():
-    weeks = weekly_trend(SMALL, TZ, date(2026, 2, 2), date(2026, 2, 22))
-    assert [(w.label, w.new, w.resolved) for w in weeks] == [
-        ("2026-W06", 6, 6),
-        ("2026-W07", 4, 1),  # A4, A5, A6 and C1 (Sunday in UTC, Monday in Hồ Chí Minh City)
-        ("2026-W08", 2, 0),
+    weeks = trend(SMALL, TZ, date(2026, 2, 2), date(2026, 2, 22), today=date(2026, 3, 1))
+    assert [(w.label, w.new, w.resolved, w.partial) for w in weeks] == [
+        ("Tuần 6/2026", 6, 6, False),
+        ("Tuần 7/2026", 4, 1, False),  # A4, A5, A6 and C1 (Sunday in UTC, Monday in Hồ Chí Minh City)
+        ("Tuần 8/2026", 2, 0, False),
     ]
-    assert weeks[1].monday == date(2026, 2, 9)
-    # Weeks without cases are listed with zeros; cases outside the weeks are ignored.
-    later = weekly_trend(SMALL, TZ, date(2026, 2, 16), date(2026, 3, 4))
-    assert [(w.label, w.new) for w in later] == [("2026-W08", 2), ("2026-W09", 0), ("2026-W10", 0)]
+    assert weeks[1].first == date(2026, 2, 9)
+    # Weeks without cases are listed with zeros; a period cut by the report's bounds is partial.
+    later = trend(SMALL, TZ, date(2026, 2, 16), date(2026, 3, 4), today=date(2026, 3, 10))
+    assert [(w.label, w.new, w.partial) for w in later] == [
+        ("Tuần 8/2026", 2, False),
+        ("Tuần 9/2026", 0, False),
+        ("Tuần 10/2026", 0, True),
+    ]
+    assert later[-1].span == "02/03–04/03"
+
+
+def test_trend_never_shows_future_periods():
+    # A report for the whole year asked on 1/3: January, February and the first day of March only.
+    months = trend(SMALL, TZ, date(2026, 1, 1), date(2026, 12, 31), today=date(2026, 3, 1))
+    assert [(m.label, m.new, m.partial) for m in months] == [
+        ("1/2026", 0, False),
+        ("2/2026", 12, False),
+        ("3/2026", 0, True),
+    ]
+    assert trend(SMALL, TZ, date(2026, 4, 1), date(2026, 4, 30), today=date(2026, 3, 1)) == []
+
+
+def test_month_or_week():
+    assert not is_monthly(date(2026, 1, 1), date(2026, 3, 31))  # 90 days: by week
+    assert is_monthly(date(2026, 1, 1), date(2026, 4, 30))  # four months: by month
+    december = trend(SMALL, TZ, date(2025, 11, 1), date(2026, 2, 28), today=date(2026, 3, 1))
+    assert [m.label for m in december] == ["11/2025", "12/2025", "1/2026", "2/2026"]
+
+
+def test_routes_and_escalation_are_counted():
+    rows = [
+        SMALL[0]._replace(route=f"ward:{A}"),
+        SMALL[1]._replace(route=f"ward:{B}"),  # transferred to another ward
+        SMALL[2]._replace(route="supervisor:so-noi-vu"),  # with the supervisory unit
+        SMALL[3]._replace(level=1),
+        SMALL[4]._replace(overdue_at=NOW),
+    ]
+    idx = index_of(rows, NOW)
+    assert (idx.transferred, idx.with_supervisor, idx.escalated) == (1, 1, 2)
+
+
+def test_category_medians():
+    counts = category_counts(SMALL)
+    assert counts[A] == {"tho-o": 2, "tre-hen": 2, "khac": 2}
+    medians = city_medians(counts, [A, B, C, "26740"])
+    # tre-hen: A 2, B 3, C 0, 26740 0 -> median 1; tho-o: 2, 1, 1, 0 -> 1
+    assert medians["tre-hen"] == 1 and medians["tho-o"] == 1 and medians["doi-tien"] == 0
+
+
+def test_working_clock_matches_the_calendar():
+    cal = WorkCalendar(saturday_morning=True)
+    rng = random.Random(7)
+    start = datetime(2026, 1, 20, 0, 0, tzinfo=UTC)  # spans Tết 2026 (16-20/2)
+    clock = WorkingClock(cal, date(2026, 1, 19), date(2026, 3, 31))
+    assert clock.hours_per_day == 8
+    for _ in range(300):
+        a = start + timedelta(minutes=rng.randrange(0, 60 * 24 * 40))
+        b = a + timedelta(minutes=rng.randrange(0, 60 * 24 * 20))
+        assert clock.hours_between(a, b) == pytest.approx(cal.working_hours_between(a, b), abs=1e-9)
+    # Outside the precomputed days it falls back to the calendar.
+    far = datetime(2026, 6, 1, 1, tzinfo=UTC)
+    assert clock.hours_between(start, far) == pytest.approx(cal.working_hours_between(start, far))
+
+
+def test_durations_in_working_time():
+    cal = WorkCalendar(saturday_morning=False)
+    friday_4pm = datetime(2026, 3, 6, 9, 0, tzinfo=UTC)  # Friday 16:00 local
+    monday_9am = datetime(2026, 3, 9, 2, 0, tzinfo=UTC)  # Monday 09:00 local
+    row = case("W1", A, "khac", "closed", friday_4pm, ack=monday_9am - friday_4pm, resolved=monday_9am - friday_4pm)
+    clock = WorkingClock.for_rows(cal, [row], NOW)
+    idx = index_of([row], NOW, clock)
+    # 1 h on Friday + 1.5 h on Monday: 2.5 working hours, although 65 calendar hours passed.
+    assert idx.median_ack_hours == pytest.approx(2.5)
+    assert idx.median_resolve_days == pytest.approx(2.5 / 8)
 
 
 def test_overdue_rules():
@@ -232,7 +304,7 @@ def test_rows_from_complaints():
         ack_due=row.ack_due,
         resolve_due=row.resolve_due,
     )
-    assert rows_from_complaints([complaint]) == [row]
+    assert rows_from_complaints([complaint]) == [row._replace(route=f"ward:{row.ward_code}")]
 
 
 # -- 10,000 generated cases against a straightforward computation ---------------------------
@@ -270,18 +342,16 @@ def generated(n: int, seed: int = 20260301) -> list[CaseRow]:
     return rows
 
 
-def _days(delta: timedelta) -> float:
-    return delta.total_seconds() / 86400
-
-
 def test_10k_matches_straightforward_computation():
     rows = generated(10_000)
-    indexes = ward_indexes(rows, NOW)
+    cal = WorkCalendar(saturday_morning=True)
+    clock = WorkingClock.for_rows(cal, rows, NOW)
+    indexes = ward_indexes(rows, NOW, clock=clock)
     assert sum(i.cases for i in indexes.values()) == 10_000
     for ward, idx in indexes.items():
         mine = [r for r in rows if r.ward_code == ward]
         rated = [r.rating for r in mine if r.rating is not None]
-        acks = [_days(r.acknowledged_at - r.created_at) for r in mine if r.acknowledged_at]
+        acks = [cal.working_hours_between(r.created_at, r.acknowledged_at) for r in mine[:300] if r.acknowledged_at]
         resolved = [r for r in mine if r.status in ("resolved", "closed") and r.resolved_at]
         with_due = [r for r in resolved if r.resolve_due]
         open_ = [r for r in mine if r.status in ("new", "acknowledged", "info_requested", "reopened")]
@@ -292,14 +362,17 @@ def test_10k_matches_straightforward_computation():
                 late.append(r)
         assert idx.cases == len(mine)
         assert idx.satisfied_share == pytest.approx(sum(1 for x in rated if x >= 4) / len(rated))
-        assert idx.median_ack_days == pytest.approx(statistics.median(acks))
+        # The calendar walks day by day (slow): check the first 300 cases of each ward against it.
+        assert index_of(mine[:300], NOW, clock).median_ack_hours == pytest.approx(statistics.median(acks))
         assert idx.median_resolve_days == pytest.approx(
-            statistics.median(_days(r.resolved_at - r.created_at) for r in resolved)
+            statistics.median(clock.hours_between(r.created_at, r.resolved_at) / 8 for r in resolved)
         )
         assert idx.on_time_share == pytest.approx(
             sum(1 for r in with_due if r.resolved_at <= r.resolve_due) / len(with_due)
         )
-        assert idx.reopen_rate == pytest.approx(sum(1 for r in mine if r.reopened) / len(mine))
+        answered = [r for r in mine if r.resolved_at]
+        assert idx.reopen_rate == pytest.approx(sum(1 for r in answered if r.reopened) / len(answered))
+        assert idx.withdrawn == sum(1 for r in mine if r.status == "withdrawn")
         assert idx.open == len(open_)
         assert idx.overdue_open == len(late)
     table = ranking(indexes, NAMES, min_cases=10)
