@@ -15,6 +15,7 @@ import logging
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from telegram import (
@@ -34,7 +35,7 @@ from bot.complaints import deadlines, outbox
 from bot.complaints.outbox import DeliveryError
 from bot.complaints.routing import Route, chat_for
 from bot.complaints.store import OutboxItem, Store
-from bot.config import Config, telegram_token
+from bot.config import Config, resolve, telegram_token
 from bot.conversation import Assistant, Incoming
 from bot.replies import Reply, split_message
 
@@ -152,6 +153,7 @@ class TelegramChannel:
 
     assistant: Assistant
     locks: dict[str, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
+    publish_dir: Path | None = None  # the public site, regenerated daily (config report.publish_dir)
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         incoming = to_incoming(update)
@@ -184,6 +186,26 @@ class TelegramChannel:
         if report.escalations or report.batched or report.digests:
             log.info("scheduler: %s", report)
 
+    async def publish(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """JobQueue callback: regenerate the public site once a day. The stamp written last in the
+        folder says whether today's is done, so a restart neither skips nor repeats it."""
+        from bot.publish import publish_if_due
+
+        assistant = self.assistant
+        try:
+            site = await asyncio.to_thread(
+                publish_if_due,
+                assistant.store,
+                assistant.config,
+                self.publish_dir,
+                assistant.knowledge.current.commitments.values(),
+            )
+        except Exception:
+            log.exception("publishing the public site failed; the next pass retries")
+            return
+        if site is not None:
+            log.info("public site written: %s (%d ward pages)", site.index, len(site.ward_pages))
+
     async def deliver(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """JobQueue callback: one pass of the outbox worker."""
         sender = TelegramSender(context.bot, self.assistant.config, self.assistant.store)
@@ -208,8 +230,11 @@ def base_url(config: Config) -> str | None:
     return os.environ.get("TELEGRAM_BASE_URL") or config.telegram.base_url
 
 
-def build_application(assistant: Assistant, token: str, api_base_url: str | None = None) -> Application:
-    """The python-telegram-bot Application wired to the core, with the outbox on its JobQueue."""
+def build_application(
+    assistant: Assistant, token: str, api_base_url: str | None = None, publish_dir: Path | None = None
+) -> Application:
+    """The python-telegram-bot Application wired to the core, with the outbox on its JobQueue (and
+    the daily public site when `publish_dir` is given)."""
     config = assistant.config
     builder = (
         Application.builder()
@@ -229,13 +254,16 @@ def build_application(assistant: Assistant, token: str, api_base_url: str | None
     if api_base_url:
         builder = builder.base_url(api_base_url).base_file_url(api_base_url.replace("/bot", "/file/bot"))
     app = builder.build()
-    channel = TelegramChannel(assistant)
+    channel = TelegramChannel(assistant, publish_dir=publish_dir)
     app.bot_data["channel"] = channel
     app.add_handler(TypeHandler(Update, channel.on_update))
     app.add_error_handler(_on_error)
     assert app.job_queue is not None, "install python-telegram-bot[job-queue]"
     app.job_queue.run_repeating(channel.deliver, interval=config.telegram.outbox_interval, first=0.5, name="outbox")
     app.job_queue.run_repeating(channel.schedule, interval=60, first=5, name="deadlines")
+    if publish_dir is not None:
+        # Every 15 minutes, cheap when nothing is due: catches up soon after a restart or downtime.
+        app.job_queue.run_repeating(channel.publish, interval=900, first=30, name="publish")
     return app
 
 
@@ -248,7 +276,9 @@ def run(loaded: Loaded) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     assistant = make_assistant(loaded, open_store(loaded))
-    app = build_application(assistant, token, base_url(loaded.config))
+    publish = loaded.config.report.publish_dir
+    publish_dir = resolve(loaded.config_path, publish) if publish else None
+    app = build_application(assistant, token, base_url(loaded.config), publish_dir)
     settings = loaded.config.telegram
     if settings.mode == "webhook":
         secret = os.environ.get("TELEGRAM_WEBHOOK_SECRET")
