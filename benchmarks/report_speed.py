@@ -1,11 +1,14 @@
-"""Accountability report speed: 100,000 complaints over one year, full-year report for every ward.
+"""Accountability report and public site speed: 100,000 complaints over one year in a whole city.
 
-Generates the complaints (seeded) across the configured wards in a temporary database (one bulk
-insert), then times `build_report` for the whole year in this process, matplotlib's lazy import
-included (the bot never imports it before), and then each phase once more: reading the rows,
-computing the figures, drawing the chart, writing the page. Target: the full report < 10 s.
+Generates the complaints (seeded) across `--wards` wards (default 168, a whole city like Hồ Chí
+Minh City; the configured wards first, then synthetic ones) in a temporary database (one bulk
+insert), then times in this process: `build_report` for the whole year and every ward (matplotlib's
+lazy import included: the bot never imports it before), each phase once more (reading the rows,
+computing the figures, drawing the chart, writing the page), the one-page report of one ward, and
+`build_site` (the public site: index + one page per ward). Target: the full report < 10 s; the
+publish step is measured at the same size.
 
-    python benchmarks/report_speed.py [--cases 100000]
+    python benchmarks/report_speed.py [--cases 100000] [--wards 168]
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.categories import COMPLAINT_CATEGORIES  # noqa: E402
 from bot.complaints.store import Store  # noqa: E402
-from bot.config import load_config  # noqa: E402
+from bot.config import Ward, load_config  # noqa: E402
 
 START, END = date(2025, 1, 1), date(2025, 12, 31)
 NOW = datetime(2026, 1, 2, 3, 0, tzinfo=UTC)  # 2/1/2026 10:00 in Hồ Chí Minh City
@@ -94,9 +97,17 @@ INSERT = (
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--wards", type=int, default=168)
     args = parser.parse_args()
     config, problems = load_config(ROOT / "config.yaml")
     assert config is not None, problems
+    template = config.wards[0]
+    extra = [
+        template.model_copy(update={"code": f"{90000 + n:05d}", "name": f"Phường Thử {n + 1}", "aliases": []})
+        for n in range(max(0, args.wards - len(config.wards)))
+    ]
+    config = config.model_copy(update={"wards": [*config.wards, *extra][: args.wards]})
+    assert all(isinstance(w, Ward) for w in config.wards)
     already = "matplotlib" in sys.modules
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -133,6 +144,17 @@ def main() -> int:
         t = time.perf_counter()
         build_report(store, config, START, END, None, Path(tmp) / "out2")
         warm = time.perf_counter() - t
+        ward = config.wards[2].code
+        t = time.perf_counter()
+        ward_paths = build_report(store, config, START, END, ward, Path(tmp) / "out3")
+        ward_seconds = time.perf_counter() - t
+        from bot.publish import build_site
+
+        t = time.perf_counter()
+        site = build_site(store, config, Path(tmp) / "site", start=START, end=END)
+        publish_seconds = time.perf_counter() - t
+        site_bytes = sum(p.stat().st_size for p in [site.index, *site.ward_pages])
+        ward_html_bytes = ward_paths.html.stat().st_size
         store.close()
 
     result = {
@@ -145,6 +167,11 @@ def main() -> int:
         "report_seconds_includes_matplotlib_import": not already,
         "report_seconds_warm": round(warm, 3),
         "phases_seconds_warm": {k: round(v, 3) for k, v in phases.items()},
+        "ward_report_seconds": round(ward_seconds, 3),
+        "ward_html_bytes": ward_html_bytes,
+        "publish_seconds": round(publish_seconds, 3),
+        "publish_pages": 1 + len(site.ward_pages),
+        "publish_bytes": site_bytes,
         "overdue_listed": len(figures.overdue),
         "html_bytes": html_bytes,
         "png_bytes": png_bytes,
@@ -160,6 +187,11 @@ def main() -> int:
     print(f"again, warm: {warm:.2f} s; phases: " + ", ".join(f"{k} {v:.3f} s" for k, v in phases.items()))
     print(
         f"HTML {html_bytes / 1024:.0f} KiB ({len(figures.overdue)} overdue cases listed), PNG {png_bytes / 1024:.0f} KiB"
+    )
+    print(f"one ward's one-page report: {ward_seconds:.2f} s ({ward_html_bytes / 1024:.0f} KiB)")
+    print(
+        f"public site, {1 + len(site.ward_pages)} pages: {publish_seconds:.2f} s "
+        f"({site_bytes / 1024:.0f} KiB in total)"
     )
     out = Path(__file__).parent / "results" / "report_speed.json"
     out.parent.mkdir(exist_ok=True)

@@ -28,7 +28,15 @@ from zoneinfo import ZoneInfo
 
 from bot.categories import CATEGORY_LABELS
 from bot.disclosure import Group, public_share, show_count, suppress
-from bot.satisfaction import OPEN_STATUSES, RESOLVED_STATUSES, WorkingClock, fetch_rows, trend, ward_indexes
+from bot.satisfaction import (
+    OPEN_STATUSES,
+    RESOLVED_STATUSES,
+    CaseTable,
+    WorkingClock,
+    fetch_rows,
+    trend,
+    working_durations,
+)
 
 if TYPE_CHECKING:
     import argparse
@@ -98,7 +106,7 @@ def build_site(
     codes = [code for code, _ in wards]
     rows = [r for r in fetch_rows(store, *period_bounds(start, end, tz)) if r.ward_code in set(codes)]
     clock = WorkingClock.for_rows(calendar(config), rows, now)
-    indexes = ward_indexes(rows, now, codes, clock)
+    indexes = CaseTable(rows, now, working_durations(rows, clock)).grouped("ward_code", codes)
     by_ward: dict[str, list] = {code: [] for code in codes}
     for row in rows:
         by_ward[row.ward_code].append(row)

@@ -42,12 +42,13 @@ from bot.satisfaction import (
     MIN_CASES,
     UNRANKED,
     CaseRow,
+    CaseTable,
     Index,
     PeriodTrend,
     RankedWard,
     WorkingClock,
-    category_counts,
     category_indexes,
+    city_counts,
     city_medians,
     fetch_rows,
     index_of,
@@ -56,6 +57,7 @@ from bot.satisfaction import (
     ranking,
     trend,
     ward_indexes,
+    working_durations,
 )
 
 if TYPE_CHECKING:
@@ -172,7 +174,8 @@ def compute_figures(
 ) -> Figures:
     """Read the cases created from `start` to `end` (inclusive, local dates) and compute the figures.
 
-    `rows` (every ward's cases of the period) may be passed in when several reports share them.
+    `rows` (the cases of the period, of every ward or at least of `ward`) may be passed in when
+    several reports share them.
     """
     from bot.complaints.deadlines import calendar
 
@@ -182,16 +185,22 @@ def compute_figures(
     now = now or store.clock()
     today = now.astimezone(tz).date()
     names = {w.code: w.name for w in config.wards}
-    if rows is None:
-        rows = fetch_rows(store, *period_bounds(start, end, tz))
-    mine = rows if ward is None else [r for r in rows if r.ward_code == ward]
+    since, until = period_bounds(start, end, tz)
+    if ward is None:
+        mine = rows if rows is not None else fetch_rows(store, since, until)
+    else:
+        mine = [r for r in rows if r.ward_code == ward] if rows is not None else fetch_rows(store, since, until, ward)
     clock = WorkingClock.for_rows(calendar(config), mine, now)
+    durations = working_durations(mine, clock)
     codes = [ward] if ward is not None else list(names)
     scope = names.get(ward, ward) if ward is not None else f"Tất cả {len(names)} phường"
-    categories = category_indexes(mine, now)
+    table = CaseTable(mine, now, durations)
+    categories = category_indexes(mine, now, table=table)
     lines: list[CategoryLine] = []
+    city = index_of((), now)
     if ward is not None:
-        counts = category_counts(rows)
+        # The rest of the city is aggregated in SQL: a ward's page never loads other wards' rows.
+        city, counts = city_counts(store, since, until, now)
         medians = city_medians(counts, list(names))
         own = counts.get(ward, {})
         lines = [
@@ -210,9 +219,9 @@ def compute_figures(
         min_cases=min_cases,
         min_n=config.report.min_n,
         hours_per_day=clock.hours_per_day,
-        summary=index_of(mine, now, clock),
-        city=index_of(rows, now) if ward is not None else index_of((), now),
-        wards=ranking(ward_indexes(mine, now, codes, clock), names, min_cases) if ward is None else [],
+        summary=table.total(),
+        city=city,
+        wards=ranking(ward_indexes(mine, now, codes, table=table), names, min_cases) if ward is None else [],
         categories=categories,
         category_lines=lines,
         periods=trend(mine, tz, start, end, today),

@@ -59,6 +59,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, NamedTuple
 
+import numpy as np
+
 from bot.categories import CATEGORY_LABELS
 from bot.complaints import texts
 
@@ -153,6 +155,62 @@ def fetch_rows(store: Store, since: datetime, until: datetime, ward: str | None 
     ]
 
 
+_OPEN_SQL = "status IN ('new', 'acknowledged', 'info_requested', 'reopened')"
+CITY_SQL = f"""
+SELECT ward_code, category, COUNT(*),
+  SUM(status IN ('resolved', 'closed') AND resolved_at IS NOT NULL),
+  SUM({_OPEN_SQL}),
+  SUM({_OPEN_SQL} AND (level > 0 OR overdue_at IS NOT NULL
+      OR (status IN ('new', 'reopened') AND ack_due <= :now)
+      OR (status IN ('acknowledged', 'info_requested') AND resolve_due <= :now))),
+  SUM(status = 'withdrawn'),
+  SUM(level > 0 OR overdue_at IS NOT NULL),
+  SUM(route LIKE 'supervisor:%'),
+  SUM(route LIKE 'ward:%' AND route != 'ward:' || ward_code)
+FROM complaints WHERE created_at >= :since AND created_at < :until
+GROUP BY ward_code, category
+"""
+
+
+def city_counts(
+    store: Store, since: datetime, until: datetime, now: datetime
+) -> tuple[Index, dict[str, dict[str, int]]]:
+    """The city's counts for a ward page, aggregated in SQL (no row of another ward is loaded):
+    an `Index` with the counts the page compares against (no shares, no medians) and the cases per
+    ward and category. The rules are those of `index_of` and `is_overdue`."""
+    raw = store.db.execute(CITY_SQL, {"since": _stored(since), "until": _stored(until), "now": _stored(now)}).fetchall()
+    totals = [0] * 8
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    late = 0
+    for ward_code, category, *numbers in raw:
+        counts[ward_code][category] = numbers[0]
+        totals = [t + (n or 0) for t, n in zip(totals, numbers, strict=True)]
+        if category == LATE_RESULT_CATEGORY:
+            late += numbers[0]
+    cases, resolved, open_, overdue, withdrawn, escalated, supervisor, transferred = totals
+    index = Index(
+        cases=cases,
+        rated=0,
+        satisfied=0,
+        acknowledged=0,
+        median_ack_hours=None,
+        resolved=resolved,
+        median_resolve_days=None,
+        with_deadline=0,
+        on_time=0,
+        answered=0,
+        reopened_cases=0,
+        open=open_,
+        overdue_open=overdue,
+        withdrawn=withdrawn,
+        escalated=escalated,
+        transferred=transferred,
+        with_supervisor=supervisor,
+        late_results=late,
+    )
+    return index, dict(counts)
+
+
 def rows_from_complaints(cases: Iterable[Complaint]) -> list[CaseRow]:
     """`Complaint` objects (already parsed) as rows for the functions below."""
     return [CaseRow(*(getattr(case, name) for name in COLUMNS)) for case in cases]
@@ -201,6 +259,23 @@ class WorkingClock:
                 break
             elapsed += min(ts, b) - a
         return self.before[i] + elapsed
+
+    def positions(self, stamps: np.ndarray) -> np.ndarray:
+        """Working seconds from the first day to each POSIX timestamp, vectorised (NaN outside the days)."""
+        if not hasattr(self, "_arrays"):
+            # Up to two sessions a day (morning, afternoon); a missing one is an empty interval.
+            opens = np.zeros((self.days, 2))
+            closes = np.zeros((self.days, 2))
+            for i, spans in enumerate(self.sessions):
+                for j, (a, b) in enumerate(spans[:2]):
+                    opens[i, j], closes[i, j] = a, b
+            self._arrays = (np.array(self._starts), np.array(self.before), opens, closes)
+        starts, before, opens, closes = self._arrays
+        day = np.searchsorted(starts, stamps, side="right") - 1
+        inside = (day >= 0) & (day < self.days)
+        safe = np.where(inside, day, 0)
+        spans = np.clip(stamps[:, None] - opens[safe], 0, closes[safe] - opens[safe]).sum(axis=1)
+        return np.where(inside, before[safe] + spans, np.nan)
 
     def hours_between(self, a: datetime, b: datetime) -> float:
         """Working hours from `a` to `b` (as `WorkCalendar.working_hours_between`)."""
@@ -301,98 +376,182 @@ def is_overdue(row: CaseRow, now: datetime) -> bool:
     return due is not None and due <= now
 
 
-def index_of(rows: Sequence[CaseRow], now: datetime, clock: WorkingClock | None = None) -> Index:
-    """The figures of `rows` (formulas in the module docstring), in one pass.
+Durations = Mapping[str, tuple[float | None, float | None]]  # code -> (working hours to ack, working days to resolve)
 
-    Durations need a `clock` (working time); without one the medians are None.
-    """
-    rated = satisfied = on_time = with_deadline = reopened = open_ = overdue = answered = 0
-    withdrawn = escalated = transferred = supervisor = late = acknowledged = resolved = 0
-    ack_hours: list[float] = []
-    resolve_days: list[float] = []
-    between = clock.hours_between if clock is not None else None
-    per_day = clock.hours_per_day if clock is not None else 1.0
-    for row in rows:
-        created = row.created_at
-        if row.rating is not None:
-            rated += 1
-            if row.rating >= SATISFIED_RATING:
-                satisfied += 1
-        if row.acknowledged_at is not None:
-            acknowledged += 1
-            if between:
-                ack_hours.append(between(created, row.acknowledged_at))
-        status = row.status
-        if row.resolved_at is not None:
-            answered += 1
-            if row.reopened > 0:
-                reopened += 1
-        if status in RESOLVED_STATUSES and row.resolved_at is not None:
-            resolved += 1
-            if between:
-                resolve_days.append(between(created, row.resolved_at) / per_day)
-            if row.resolve_due is not None:
-                with_deadline += 1
-                if row.resolved_at <= row.resolve_due:
-                    on_time += 1
-        elif status in OPEN_STATUSES:
-            open_ += 1
-            if is_overdue(row, now):
-                overdue += 1
-        elif status == "withdrawn":
-            withdrawn += 1
-        if row.level > 0 or row.overdue_at is not None:
-            escalated += 1
-        route = row.route
-        if route.startswith("supervisor:"):
-            supervisor += 1
-        elif route and route != f"ward:{row.ward_code}":
-            transferred += 1
-        if row.category == LATE_RESULT_CATEGORY:
-            late += 1
-    return Index(
-        cases=len(rows),
-        rated=rated,
-        satisfied=satisfied,
-        acknowledged=acknowledged,
-        median_ack_hours=statistics.median(ack_hours) if ack_hours else None,
-        resolved=resolved,
-        median_resolve_days=statistics.median(resolve_days) if resolve_days else None,
-        with_deadline=with_deadline,
-        on_time=on_time,
-        answered=answered,
-        reopened_cases=reopened,
-        open=open_,
-        overdue_open=overdue,
-        withdrawn=withdrawn,
-        escalated=escalated,
-        transferred=transferred,
-        with_supervisor=supervisor,
-        late_results=late,
+
+def working_durations(rows: Sequence[CaseRow], clock: WorkingClock) -> dict[str, tuple[float | None, float | None]]:
+    """Each case's working hours to acknowledge and working days to resolve, computed once (and
+    vectorised with numpy) so that the summary, every ward and every category reuse them."""
+    if not rows:
+        return {}
+    nan = math.nan
+    created = np.fromiter((r.created_at.timestamp() for r in rows), float, len(rows))
+    acked = np.fromiter(
+        (r.acknowledged_at.timestamp() if r.acknowledged_at is not None else nan for r in rows), float, len(rows)
+    )
+    resolved = np.fromiter(
+        (
+            r.resolved_at.timestamp() if r.status in RESOLVED_STATUSES and r.resolved_at is not None else nan
+            for r in rows
+        ),
+        float,
+        len(rows),
+    )
+    start = clock.positions(created)
+    ack_hours = (clock.positions(acked) - start) / 3600
+    resolve_days = (clock.positions(resolved) - start) / 3600 / clock.hours_per_day
+    result = {}
+    for n, row in enumerate(rows):
+        ack = None if row.acknowledged_at is None else float(ack_hours[n])
+        done = None if math.isnan(resolved[n]) else float(resolve_days[n])
+        # A moment outside the clock's days (NaN) falls back to the calendar's day-by-day walk.
+        if ack is not None and math.isnan(ack):
+            ack = clock.hours_between(row.created_at, row.acknowledged_at)
+        if done is not None and math.isnan(done):
+            done = clock.hours_between(row.created_at, row.resolved_at) / clock.hours_per_day
+        result[row.code] = (ack, done)
+    return result
+
+
+# The counters of `Index`, in this order in a `CaseTable`'s flag matrix.
+COUNTERS = (
+    "rated",
+    "satisfied",
+    "acknowledged",
+    "resolved",
+    "with_deadline",
+    "on_time",
+    "answered",
+    "reopened_cases",
+    "open",
+    "overdue_open",
+    "withdrawn",
+    "escalated",
+    "transferred",
+    "with_supervisor",
+    "late_results",
+)
+
+
+def _row_flags(row: CaseRow, now: datetime) -> tuple[int, ...]:
+    """The 0/1 counters of one case (formulas in the module docstring), in the order of COUNTERS."""
+    status, rating, resolved_at = row.status, row.rating, row.resolved_at
+    resolved = status in RESOLVED_STATUSES and resolved_at is not None
+    with_deadline = resolved and row.resolve_due is not None
+    open_ = status in OPEN_STATUSES
+    route = row.route
+    supervisor = route.startswith("supervisor:")
+    return (
+        rating is not None,
+        rating is not None and rating >= SATISFIED_RATING,
+        row.acknowledged_at is not None,
+        resolved,
+        with_deadline,
+        with_deadline and resolved_at <= row.resolve_due,
+        resolved_at is not None,
+        resolved_at is not None and row.reopened > 0,
+        open_,
+        open_ and is_overdue(row, now),
+        status == "withdrawn",
+        row.level > 0 or row.overdue_at is not None,
+        not supervisor and route.startswith("ward:") and route[5:] != row.ward_code,
+        supervisor,
+        row.category == LATE_RESULT_CATEGORY,
     )
 
 
-def _grouped(rows: Iterable[CaseRow], position: int) -> dict[str, list[CaseRow]]:
-    groups: dict[str, list[CaseRow]] = defaultdict(list)
-    for row in rows:
-        groups[row[position]].append(row)
-    return groups
+class CaseTable:
+    """Cases turned into arrays once (a 0/1 flag per counter, the durations), so that the summary,
+    every ward and every category are sums over groups (numpy) rather than passes over the rows:
+    168 wards cost the same as one."""
+
+    def __init__(self, rows: Sequence[CaseRow], now: datetime, durations: Durations | None = None) -> None:
+        self.rows = rows
+        self.flags = np.array([_row_flags(r, now) for r in rows], dtype=np.int64).reshape(len(rows), len(COUNTERS))
+        self.has_durations = durations is not None
+        nan = math.nan
+        if durations is not None:
+            pairs = [durations[r.code] for r in rows]
+            self.ack = np.array([nan if a is None else a for a, _ in pairs], dtype=float)
+            self.resolve = np.array([nan if d is None else d for _, d in pairs], dtype=float)
+        else:
+            self.ack = self.resolve = np.full(len(rows), nan)
+
+    def _index(self, counts: np.ndarray, cases: int, ack: np.ndarray, resolve: np.ndarray) -> Index:
+        values = dict(zip(COUNTERS, (int(c) for c in counts), strict=True))
+        ack, resolve = ack[~np.isnan(ack)], resolve[~np.isnan(resolve)]
+        return Index(
+            cases=cases,
+            median_ack_hours=float(np.median(ack)) if self.has_durations and ack.size else None,
+            median_resolve_days=float(np.median(resolve)) if self.has_durations and resolve.size else None,
+            **values,
+        )
+
+    def total(self) -> Index:
+        """The figures of every case in the table."""
+        return self._index(self.flags.sum(axis=0), len(self.rows), self.ack, self.resolve)
+
+    def grouped(self, field: str, keys: Iterable[str] = ()) -> dict[str, Index]:
+        """Figures per value of `field` (ward_code, category...): every key of `keys` (zeros when
+        it has no case) first, then the other values found, sorted."""
+        position = CaseRow._fields.index(field)
+        values = [r[position] for r in self.rows]
+        order = list(dict.fromkeys([*keys, *sorted(set(values))]))
+        number = {key: n for n, key in enumerate(order)}
+        ids = np.array([number[v] for v in values], dtype=np.int64)
+        groups = len(order)
+        counts = np.zeros((groups, len(COUNTERS)), dtype=np.int64)
+        np.add.at(counts, ids, self.flags)
+        sizes = np.bincount(ids, minlength=groups)
+        sort = np.argsort(ids, kind="stable")
+        bounds = np.concatenate([[0], np.cumsum(sizes)])
+        ack, resolve = self.ack[sort], self.resolve[sort]
+        return {
+            key: self._index(
+                counts[n], int(sizes[n]), ack[bounds[n] : bounds[n + 1]], resolve[bounds[n] : bounds[n + 1]]
+            )
+            for n, key in enumerate(order)
+        }
+
+
+def index_of(
+    rows: Sequence[CaseRow], now: datetime, clock: WorkingClock | None = None, durations: Durations | None = None
+) -> Index:
+    """The figures of `rows` (formulas in the module docstring).
+
+    Durations need a `clock` (working time) or `durations` computed by `working_durations`;
+    without either the medians are None.
+    """
+    if durations is None and clock is not None:
+        durations = working_durations(rows, clock)
+    return CaseTable(rows, now, durations).total()
 
 
 def ward_indexes(
-    rows: Sequence[CaseRow], now: datetime, ward_codes: Iterable[str] = (), clock: WorkingClock | None = None
+    rows: Sequence[CaseRow],
+    now: datetime,
+    ward_codes: Iterable[str] = (),
+    clock: WorkingClock | None = None,
+    durations: Durations | None = None,
+    table: CaseTable | None = None,
 ) -> dict[str, Index]:
     """Index per ward: every code of `ward_codes` (with zeros when it has no case) and every ward in rows."""
-    groups = _grouped(rows, CaseRow._fields.index("ward_code"))
-    codes = list(dict.fromkeys([*ward_codes, *sorted(groups)]))
-    return {code: index_of(groups.get(code, []), now, clock) for code in codes}
+    if table is None:
+        if durations is None and clock is not None:
+            durations = working_durations(rows, clock)
+        table = CaseTable(rows, now, durations)
+    return table.grouped("ward_code", ward_codes)
 
 
-def category_indexes(rows: Sequence[CaseRow], now: datetime, clock: WorkingClock | None = None) -> dict[str, Index]:
+def category_indexes(
+    rows: Sequence[CaseRow], now: datetime, clock: WorkingClock | None = None, table: CaseTable | None = None
+) -> dict[str, Index]:
     """Index per category, in the order of CATEGORY_LABELS, then unknown ids; only categories with cases."""
-    groups = _grouped(rows, CaseRow._fields.index("category"))
-    order = [c for c in CATEGORY_LABELS if c in groups] + sorted(c for c in groups if c not in CATEGORY_LABELS)
-    return {category: index_of(groups[category], now, clock) for category in order}
+    if table is None:
+        table = CaseTable(rows, now, working_durations(rows, clock) if clock is not None else None)
+    found = table.grouped("category")
+    order = [c for c in CATEGORY_LABELS if c in found] + sorted(c for c in found if c not in CATEGORY_LABELS)
+    return {category: found[category] for category in order}
 
 
 def category_counts(rows: Iterable[CaseRow]) -> dict[str, dict[str, int]]:
@@ -505,13 +664,16 @@ def trend(rows: Iterable[CaseRow], tz: tzinfo, start: date, end: date, today: da
         following = _next_period(key, monthly)
         bounds.append((key, max(key, start), min(following - timedelta(days=1), stop)))
         key = following
-    index = {k: i for i, (k, _, _) in enumerate(bounds)}
+    # Each period's first counted day at local midnight, as a timestamp: a case falls in the last
+    # period starting at or before its creation (bisect, no time-zone conversion per case).
+    edges = [datetime.combine(first, time.min, tz).timestamp() for _, first, _ in bounds]
+    limit = datetime.combine(stop + timedelta(days=1), time.min, tz).timestamp()
     counts = [[0, 0] for _ in bounds]
     for row in rows:
-        day = row.created_at.astimezone(tz).date()
-        if day < start or day > stop:
+        stamp = row.created_at.timestamp()
+        if stamp < edges[0] or stamp >= limit:
             continue
-        cell = counts[index[_period_start(day, monthly)]]
+        cell = counts[bisect.bisect_right(edges, stamp) - 1]
         cell[0] += 1
         if row.status in RESOLVED_STATUSES and row.resolved_at is not None:
             cell[1] += 1

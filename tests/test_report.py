@@ -477,3 +477,16 @@ def test_page_in_chromium(report, tmp_path):
     pixels = imread(shot)
     assert pixels.shape[:2] == (2000, 1280)
     assert pixels[..., :3].std() > 0.05  # not a blank page
+
+
+def test_city_column_aggregated_in_sql_matches_the_rows(store, config):
+    from zoneinfo import ZoneInfo as Zone
+
+    from bot.report import period_bounds
+    from bot.satisfaction import fetch_rows, index_of
+
+    city = compute_figures(store, config, START, END, "26743").city
+    full = index_of(fetch_rows(store, *period_bounds(START, END, Zone(config.timezone))), NOW)
+    for name in ("cases", "resolved", "open", "overdue_open", "withdrawn", "escalated", "transferred"):
+        assert getattr(city, name) == getattr(full, name), name
+    assert (city.with_supervisor, city.late_results) == (full.with_supervisor, full.late_results)
