@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import tempfile
@@ -177,6 +178,8 @@ def main() -> int:
         "png_bytes": png_bytes,
         "target_seconds": TARGET_SECONDS,
         "python": sys.version.split()[0],
+        "load_average_1min_at_end": round(os.getloadavg()[0], 2),  # other jobs on the machine slow every number
+        "cpus": os.cpu_count(),
     }
     verdict = "PASS" if full < TARGET_SECONDS else "FAIL"
     print(f"generated and inserted {args.cases:,} complaints in {insert_seconds:.2f} s")

@@ -104,7 +104,8 @@ def build_site(
     k, min_n = config.report.suppress_below, config.report.min_n
     wards = [(w.code, w.name) for w in config.wards]
     codes = [code for code, _ in wards]
-    rows = [r for r in fetch_rows(store, *period_bounds(start, end, tz)) if r.ward_code in set(codes)]
+    known = set(codes)
+    rows = [r for r in fetch_rows(store, *period_bounds(start, end, tz)) if r.ward_code in known]
     clock = WorkingClock.for_rows(calendar(config), rows, now)
     indexes = CaseTable(rows, now, working_durations(rows, clock)).grouped("ward_code", codes)
     by_ward: dict[str, list] = {code: [] for code in codes}

@@ -376,18 +376,18 @@ def is_overdue(row: CaseRow, now: datetime) -> bool:
     return due is not None and due <= now
 
 
-Durations = Mapping[str, tuple[float | None, float | None]]  # code -> (working hours to ack, working days to resolve)
+Durations = tuple[np.ndarray, np.ndarray]  # per row, aligned: working hours to ack, working days to resolve (NaN: none)
 
 
-def working_durations(rows: Sequence[CaseRow], clock: WorkingClock) -> dict[str, tuple[float | None, float | None]]:
-    """Each case's working hours to acknowledge and working days to resolve, computed once (and
-    vectorised with numpy) so that the summary, every ward and every category reuse them."""
-    if not rows:
-        return {}
+def working_durations(rows: Sequence[CaseRow], clock: WorkingClock) -> Durations:
+    """Each case's working hours to acknowledge and working days to resolve (NaN when it was not
+    acknowledged or is not resolved), vectorised with numpy and aligned with `rows`, computed once
+    so that the summary, every ward and every category reuse them."""
     nan = math.nan
-    created = np.fromiter((r.created_at.timestamp() for r in rows), float, len(rows))
+    count = len(rows)
+    created = np.fromiter((r.created_at.timestamp() for r in rows), float, count)
     acked = np.fromiter(
-        (r.acknowledged_at.timestamp() if r.acknowledged_at is not None else nan for r in rows), float, len(rows)
+        (r.acknowledged_at.timestamp() if r.acknowledged_at is not None else nan for r in rows), float, count
     )
     resolved = np.fromiter(
         (
@@ -395,22 +395,17 @@ def working_durations(rows: Sequence[CaseRow], clock: WorkingClock) -> dict[str,
             for r in rows
         ),
         float,
-        len(rows),
+        count,
     )
     start = clock.positions(created)
     ack_hours = (clock.positions(acked) - start) / 3600
     resolve_days = (clock.positions(resolved) - start) / 3600 / clock.hours_per_day
-    result = {}
-    for n, row in enumerate(rows):
-        ack = None if row.acknowledged_at is None else float(ack_hours[n])
-        done = None if math.isnan(resolved[n]) else float(resolve_days[n])
-        # A moment outside the clock's days (NaN) falls back to the calendar's day-by-day walk.
-        if ack is not None and math.isnan(ack):
-            ack = clock.hours_between(row.created_at, row.acknowledged_at)
-        if done is not None and math.isnan(done):
-            done = clock.hours_between(row.created_at, row.resolved_at) / clock.hours_per_day
-        result[row.code] = (ack, done)
-    return result
+    # A moment outside the clock's days (NaN although it exists) falls back to the calendar's walk.
+    for n in np.nonzero(np.isnan(ack_hours) & ~np.isnan(acked))[0]:
+        ack_hours[n] = clock.hours_between(rows[n].created_at, rows[n].acknowledged_at)
+    for n in np.nonzero(np.isnan(resolve_days) & ~np.isnan(resolved))[0]:
+        resolve_days[n] = clock.hours_between(rows[n].created_at, rows[n].resolved_at) / clock.hours_per_day
+    return ack_hours, resolve_days
 
 
 # The counters of `Index`, in this order in a `CaseTable`'s flag matrix.
@@ -469,13 +464,10 @@ class CaseTable:
         self.rows = rows
         self.flags = np.array([_row_flags(r, now) for r in rows], dtype=np.int64).reshape(len(rows), len(COUNTERS))
         self.has_durations = durations is not None
-        nan = math.nan
         if durations is not None:
-            pairs = [durations[r.code] for r in rows]
-            self.ack = np.array([nan if a is None else a for a, _ in pairs], dtype=float)
-            self.resolve = np.array([nan if d is None else d for _, d in pairs], dtype=float)
+            self.ack, self.resolve = durations
         else:
-            self.ack = self.resolve = np.full(len(rows), nan)
+            self.ack = self.resolve = np.full(len(rows), math.nan)
 
     def _index(self, counts: np.ndarray, cases: int, ack: np.ndarray, resolve: np.ndarray) -> Index:
         values = dict(zip(COUNTERS, (int(c) for c in counts), strict=True))
