@@ -7,7 +7,8 @@ two hidden cells cannot be told apart by knowing that neither is empty.
 Published tables add up: a ward's categories add up to its cases, the wards to the city. One
 hidden cell in a row whose total is shown would be the total minus the others, so more cells are
 hidden ("ẩn", complementary suppression) until, in every additive group, every hidden cell can take
-at least two values given what is shown: a "<5" cell 0..k-1, an "ẩn" cell k or more. The check is
+at least two values given what is shown: a "<5" cell 0..k-1, an "ẩn" cell k or more (a cell that can
+only be 0 is allowed: an empty cell tells nothing about anyone). The check is
 interval arithmetic per group, repeated over all groups until nothing changes, so a cell hidden
 for one group is also accounted for in the groups it shares (a ward's total is a part of the
 city's total and the total of its own categories).
