@@ -490,3 +490,10 @@ def test_city_column_aggregated_in_sql_matches_the_rows(store, config):
     for name in ("cases", "resolved", "open", "overdue_open", "withdrawn", "escalated", "transferred"):
         assert getattr(city, name) == getattr(full, name), name
     assert (city.with_supervisor, city.late_results) == (full.with_supervisor, full.late_results)
+
+
+def test_cli_pdf_needs_chromium(deployment, capsys, monkeypatch):
+    monkeypatch.setattr("bot.report.find_chromium", lambda: None)
+    assert main(["--config", str(deployment.config), "report", "--ward", "26743", "--pdf"]) == 2
+    assert "Không tìm thấy Chromium để in PDF" in capsys.readouterr().err
+    assert not (deployment.root / "reports").exists()
