@@ -389,8 +389,11 @@ def _share_card(label: str, numerator: int, n: int, min_n: int) -> Card:
     return Card(label, f"{100 * numerator / n:.1f}%".replace(".", ","), n)
 
 
-def _duration_card(label: str, value: float | None, unit: str) -> Card:
-    return Card(label, NOT_ENOUGH, None, True) if value is None else Card(label, f"{fmt_number(value)} {unit}")
+def _duration_card(label: str, value: float | None, n: int, min_n: int, unit: str) -> Card:
+    """A median duration, or "chưa đủ số liệu" when fewer than `min_n` cases are behind it."""
+    if value is None or n < min_n:
+        return Card(label, NOT_ENOUGH, n, True)
+    return Card(label, f"{fmt_number(value)} {unit}", n)
 
 
 def key_cards(s: Index, min_n: int) -> list[Card]:
@@ -401,8 +404,8 @@ def key_cards(s: Index, min_n: int) -> list[Card]:
         _share_card("Người dân hài lòng (4–5 sao)", s.satisfied, s.rated, min_n),
         _share_card("Bị mở lại sau khi trả lời", s.reopened_cases, s.answered, min_n),
         Card("Quá hạn đang mở", fmt_int(s.overdue_open)),
-        _duration_card("Trung vị thời gian tiếp nhận", s.median_ack_hours, "giờ làm việc"),
-        _duration_card("Trung vị thời gian giải quyết", s.median_resolve_days, "ngày làm việc"),
+        _duration_card("Trung vị thời gian tiếp nhận", s.median_ack_hours, s.acknowledged, min_n, "giờ làm việc"),
+        _duration_card("Trung vị thời gian giải quyết", s.median_resolve_days, s.resolved, min_n, "ngày làm việc"),
     ]
 
 
@@ -436,6 +439,10 @@ def render_html(figures: Figures, png: bytes) -> str:
 
     f = figures
     share = lambda num, n: fmt_share(num, n, f.min_n)  # noqa: E731
+
+    def median(value: float | None, n: int) -> str:
+        return NOT_ENOUGH if value is None or n < f.min_n else fmt_number(value)
+
     template = "report_ward.html.j2" if f.ward is not None else "report_city.html.j2"
     shown = f.overdue[:MAX_OVERDUE_ON_PAGE] if f.ward is not None else f.overdue
     return (
@@ -445,6 +452,7 @@ def render_html(figures: Figures, png: bytes) -> str:
             f=f,
             s=f.summary,
             share=share,
+            median=median,
             period=f"{fmt_date(f.start)} – {fmt_date(f.end)}",
             generated=_local(f.generated_at, f.timezone),
             chart=base64.b64encode(png).decode("ascii"),

@@ -189,8 +189,10 @@ def test_city_report_files_and_figures(report, rows, config):
     assert card(page, "Người dân hài lòng (4–5 sao)") == share(sum(1 for x in rated if x >= 4), len(rated))
     answered = [r for r in chosen if r["resolved_at"]]
     assert card(page, "Bị mở lại sau khi trả lời") == share(sum(1 for r in answered if r["reopened"]), len(answered))
-    assert card(page, "Trung vị thời gian tiếp nhận").endswith(" giờ làm việc")
-    assert card(page, "Trung vị thời gian giải quyết").endswith(" ngày làm việc")
+    acked = sum(1 for r in chosen if r["acknowledged_at"])
+    assert re.fullmatch(rf"\d+,\d giờ làm việc \(n = {acked}\)", card(page, "Trung vị thời gian tiếp nhận"))
+    done = sum(1 for r in chosen if r["status"] in RESOLVED)
+    assert re.fullmatch(rf"\d+,\d ngày làm việc \(n = {done}\)", card(page, "Trung vị thời gian giải quyết"))
     for ward in config.wards:
         mine = [r for r in chosen if r["ward_code"] == ward.code]
         cells = ward_row(page, ward.name)
@@ -203,6 +205,7 @@ def test_city_report_files_and_figures(report, rows, config):
     small = ward_row(page, "Phường Nhiêu Lộc")
     assert (small[0], small[2], small[11]) == ("chưa đủ số liệu", "3", "—")
     assert small[3].startswith("chưa đủ số liệu (n = ")  # never "100,0%" from one case
+    assert small[6:8] == ["chưa đủ số liệu", "chưa đủ số liệu"]  # nor a median of three cases
     ranks = re.findall(r"<tr>\s*<td class=\"text\">(\d+)</td><th scope=\"row\">Phường", page)
     assert ranks == ["1", "2", "3", "4", "5"]
     for label, total in Counter(r["category"] for r in chosen).items():
@@ -367,7 +370,7 @@ def test_empty_period(tmp_path, config):
     page = paths.html.read_text(encoding="utf-8")
     assert card(page, "Số phản ánh") == "0"
     assert card(page, "Giải quyết đúng hạn") == "chưa đủ số liệu (n = 0)"
-    assert card(page, "Trung vị thời gian giải quyết") == "chưa đủ số liệu"
+    assert card(page, "Trung vị thời gian giải quyết") == "chưa đủ số liệu (n = 0)"
     assert paths.png.read_bytes()[:8] == PNG_MAGIC
     # A period entirely in the future draws no period at all.
     later = build_report(store, config, date(2026, 5, 1), date(2026, 5, 31), "26743", tmp_path / "later")
