@@ -196,3 +196,36 @@ def test_pages_fit_phone_and_desktop(site, tmp_path, width):
         assert size, "the page did not load in the frame"
         scroll, client = map(int, size.groups())
         assert client == width and scroll <= client, (page.name, width, scroll)
+
+
+def test_a_whole_city_of_168_wards(loaded, tmp_path):
+    """The site and the report for a config with the whole city's wards (most with few cases)."""
+    import random
+
+    from test_report import complaint_row
+
+    from bot.report import compute_figures
+
+    base = loaded.config
+    extra = [
+        base.wards[0].model_copy(update={"code": f"{90000 + n:05d}", "name": f"Phường Thử {n + 1}", "aliases": []})
+        for n in range(168 - len(base.wards))
+    ]
+    config = base.model_copy(update={"wards": [*base.wards, *extra]})
+    rng = random.Random(168)
+    codes = [w.code for w in config.wards]
+    rows = []
+    for n in range(2000):
+        created = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=rng.randrange(60 * 24 * 85))
+        rows.append(complaint_row(n, rng.choice(codes[:40]) if n % 3 else rng.choice(codes), created, rng))
+    store = Store(tmp_path / "db.sqlite3", clock=lambda: NOW)
+    fill(store, rows)
+    site = build_site(store, config, tmp_path / "site", start=START, end=END)
+    assert len(site.ward_pages) == 168
+    table = index_rows(site.index.read_text(encoding="utf-8"))
+    assert len(table) == 168
+    hidden = [cells[0] for cells in table.values() if not cells[0].isdigit()]
+    assert len(hidden) != 1 and "<5" in hidden
+    figures = compute_figures(store, config, START, END)
+    assert len(figures.wards) == 168 and sum(w.index.cases for w in figures.wards) == figures.summary.cases
+    store.close()
