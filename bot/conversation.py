@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from bot import pledges, qa
 from bot.answers import ASPECT_LABELS
 from bot.categories import CATEGORY_LABELS
-from bot.complaints import cases, intake
+from bot.complaints import cases, intake, lifecycle
 from bot.complaints.codes import normalise_code
 from bot.complaints.routing import channel_int, chat_for, may_act, route_falls_back, unit_name
 from bot.complaints.store import Store
@@ -354,7 +354,7 @@ class Assistant:
         if action == "ack":
             return [cases.acknowledge(ctx, case, msg.user)]
         if action in cases.WARD_PROMPTS:
-            if case.status in ("withdrawn", "closed"):
+            if case.status in lifecycle.FINAL:
                 return [Reply(f"Phản ánh {esc(code)} {cases.texts.STAFF_STATUS_LABELS[case.status]}.")]
             self.store.save_session(self._session_key(msg), {"flow": "staff", "action": action, "code": code})
             return [Reply(cases.WARD_PROMPTS[action].format(code=esc(code)), force_reply=True)]
@@ -414,7 +414,7 @@ class Assistant:
         if action == "withdrawok":
             return [cases.withdraw(ctx, case)]
         if action == "answer":
-            if case.status in ("withdrawn", "closed"):
+            if case.status in lifecycle.FINAL:
                 return [Reply("Phản ánh này đã đóng.")]
             self.store.save_session(msg.user, {"flow": "answer", "code": code})
             return [Reply(f"Nhập nội dung bạn muốn gửi đến đơn vị xử lý phản ánh {esc(code)} (/huy để bỏ):")]

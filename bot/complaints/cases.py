@@ -12,8 +12,9 @@ from dataclasses import dataclass, replace
 
 from bot.categories import CATEGORY_LABELS
 from bot.commitments import Commitment
-from bot.complaints import deadlines, texts
+from bot.complaints import deadlines, lifecycle, texts
 from bot.complaints.intake import Draft
+from bot.complaints.lifecycle import Status
 from bot.complaints.routing import Route, channel_int, may_act, route_for, unit_name
 from bot.complaints.store import Complaint, NewComplaint, Outgoing, Store
 from bot.config import Config
@@ -135,7 +136,7 @@ def _preview(new: NewComplaint, code: str) -> Complaint:
         consent=new.consent,
         contact_name=new.contact_name if new.consent else None,
         contact=new.contact if new.consent else None,
-        status="new",
+        status=Status.NEW,
         sensitive=new.sensitive,
         commitment_ids=tuple(new.commitment_ids),
         rating=None,
@@ -176,9 +177,8 @@ def acknowledge(ctx: CaseContext, case: Complaint, actor: str) -> Reply:
         case.code,
         actor,
         "acknowledge",
-        status="acknowledged",
+        status=Status.ACKNOWLEDGED,
         messages=[Outgoing(case.user, note, "notify", case.code)],
-        expect_status=("new", "reopened"),
     )
     if changed is None:
         current = ctx.store.get(case.code) or case
@@ -212,7 +212,7 @@ _STAFF_TEXT = {
     ),
     "info": _StaffText(
         "request_info",
-        "info_requested",
+        Status.INFO_REQUESTED,
         "relay",
         "{unit} cần bạn <b>bổ sung thông tin</b>:\n<i>{body}</i>",
         "📨 Đã gửi câu hỏi đến người dân (phản ánh {code}); câu trả lời sẽ được chuyển về đây.",
@@ -220,7 +220,7 @@ _STAFF_TEXT = {
     ),
     "resolve": _StaffText(
         "resolve",
-        "resolved",
+        Status.RESOLVED,
         "notify",
         "{unit} báo đã <b>giải quyết</b>:\n<i>{body}</i>\n\nBạn đánh giá kết quả thế nào?",
         "✔️ Đã ghi nhận kết quả giải quyết phản ánh {code}. Người dân sẽ đánh giá.",
@@ -231,7 +231,7 @@ _STAFF_TEXT = {
 
 def ward_text(ctx: CaseContext, case: Complaint, actor: str, action: str, text: str) -> Reply:
     """Apply the text a staff member typed for a pending action (reply, info, resolve, notours)."""
-    if case.status in ("withdrawn", "closed"):
+    if case.status in lifecycle.FINAL:
         return Reply(f"Phản ánh {esc(case.code)} {texts.STAFF_STATUS_LABELS[case.status]}; không thể thao tác thêm.")
     if action == "notours":
         return transfer_choices(ctx, case, text)
@@ -244,7 +244,7 @@ def ward_text(ctx: CaseContext, case: Complaint, actor: str, action: str, text: 
     else:
         buttons = rows(texts.rating_buttons(case.code), per_row=5)
     note = texts.notify(case.code, rule.to_citizen.format(unit=unit, body=esc(text)), buttons)
-    ctx.store.change(
+    changed = ctx.store.change(
         case.code,
         actor,
         rule.audit,
@@ -252,6 +252,12 @@ def ward_text(ctx: CaseContext, case: Complaint, actor: str, action: str, text: 
         note=text,
         messages=[Outgoing(case.user, note, rule.purpose, case.code)],
     )
+    if changed is None:  # the case moved on meanwhile (resolved, withdrawn...): the lifecycle refused
+        current = ctx.store.get(case.code) or case
+        return Reply(
+            f"Phản ánh {esc(case.code)} hiện {texts.STAFF_STATUS_LABELS.get(current.status, current.status)}; "
+            "thao tác này không còn áp dụng."
+        )
     return Reply(rule.done.format(code=esc(case.code)))
 
 
@@ -276,7 +282,7 @@ def transfer(ctx: CaseContext, case: Complaint, actor: str, destination: str, re
     if route.kind not in ("ward", "supervisor") or unit_name(ctx.config, destination) == route.id:
         return Reply("Đơn vị chuyển đến không hợp lệ.")
     old_unit, new_unit = unit_name(ctx.config, case.route), unit_name(ctx.config, destination)
-    moved = replace(case, route=destination, status="new")
+    moved = replace(case, route=destination, status=Status.NEW)
     note = texts.notify(
         case.code,
         f"{esc(old_unit)} cho biết phản ánh không thuộc thẩm quyền (lý do: "
@@ -290,12 +296,11 @@ def transfer(ctx: CaseContext, case: Complaint, actor: str, destination: str, re
         case.code,
         actor,
         "transfer",
-        status="new",
+        status=Status.NEW,
         note=f"{case.route} -> {destination}: {reason}",
         # The new unit gets its own clock.
         updates={"route": destination, **deadlines.fresh_deadlines(ctx.config, case.category, ctx.store.clock())},
         messages=messages,
-        expect_status=texts.OPEN_STATUSES,
     )
     if changed is None:
         return Reply("Phản ánh này không còn ở trạng thái có thể chuyển.")
@@ -339,9 +344,8 @@ def withdraw(ctx: CaseContext, case: Complaint) -> Reply:
         case.code,
         case.user,
         "withdraw",
-        status="withdrawn",
+        status=Status.WITHDRAWN,
         messages=[Outgoing(case.route, note, "notify", case.code)],
-        expect_status=texts.OPEN_STATUSES,
     )
     if changed is None:
         return Reply("Phản ánh này không còn ở trạng thái có thể rút.")
@@ -350,22 +354,21 @@ def withdraw(ctx: CaseContext, case: Complaint) -> Reply:
 
 def rate(ctx: CaseContext, case: Complaint, score: int) -> Reply:
     """1-5 closes the case with a rating; 0 ("chưa được giải quyết") reopens it."""
-    if case.status != "resolved":
+    if case.status != Status.RESOLVED:
         return Reply("Phản ánh này hiện không chờ đánh giá.")
     if score == 0:
-        changed = replace(case, status="reopened")
+        changed = replace(case, status=Status.REOPENED)
         messages = _forward_messages(ctx, changed, "Người dân cho biết sự việc CHƯA được giải quyết.")
         ctx.store.change(
             case.code,
             case.user,
             "reopen",
-            status="reopened",
+            status=Status.REOPENED,
             updates={
                 "reopened": case.reopened + 1,
                 **deadlines.fresh_deadlines(ctx.config, case.category, ctx.store.clock()),
             },
             messages=messages,
-            expect_status=("resolved",),
         )
         return Reply(f"Đã mở lại phản ánh {esc(case.code)} và báo cho đơn vị xử lý. Cảm ơn bạn đã phản hồi.")
     note = Reply(f"⭐ Người dân đánh giá kết quả phản ánh {esc(case.code)}: {score}/5.")
@@ -373,10 +376,9 @@ def rate(ctx: CaseContext, case: Complaint, score: int) -> Reply:
         case.code,
         case.user,
         "rate",
-        status="closed",
+        status=Status.CLOSED,
         updates={"rating": score},
         messages=[Outgoing(case.route, note, "notify", case.code)],
-        expect_status=("resolved",),
     )
     return Reply(f"Cảm ơn bạn đã đánh giá {score}/5. Phản ánh {esc(case.code)} đã đóng.")
 
@@ -387,7 +389,7 @@ def relay_answer(ctx: CaseContext, case: Complaint, text: str) -> Reply:
         f"✍️ <b>Người dân trả lời</b> (phản ánh <code>{esc(case.code)}</code>):\n<i>{esc(text)}</i>",
         texts.ward_actions(case.code),
     )
-    status = "acknowledged" if case.status == "info_requested" else None
+    status = Status.ACKNOWLEDGED if case.status == Status.INFO_REQUESTED else None
     ctx.store.change(
         case.code,
         case.user,

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.categories import CATEGORY_LABELS
-from bot.complaints import texts
+from bot.complaints import lifecycle, texts
 from bot.complaints.routing import unit_name
 from bot.complaints.store import Complaint, Outgoing, Store, iso_utc
 from bot.config import Config
@@ -111,7 +111,7 @@ def due_events(store: Store, config: Config, now: dt.datetime) -> list[Event]:
     cal = calendar(config)
     events: list[Event] = []
     for case in store.open_cases():
-        waiting_ack = case.status in ("new", "reopened")
+        waiting_ack = case.status in lifecycle.WAITING_ACK
         due = case.ack_due if waiting_ack else case.resolve_due
         if due is None:
             continue
@@ -165,7 +165,7 @@ def _event_messages(config: Config, event: Event) -> list[Outgoing]:
         supervisor = unit_name(config, event.target)
         text = (
             f"🚨 <b>Quá hạn</b>: phản ánh <code>{esc(case.code)}</code> về {esc(ward_name)} ({label}) "
-            f"chưa được {'tiếp nhận' if case.status in ('new', 'reopened') else 'giải quyết'} đúng hạn "
+            f"chưa được {'tiếp nhận' if case.status in lifecycle.WAITING_ACK else 'giải quyết'} đúng hạn "
             f"bởi {esc(unit)}. Đề nghị {esc(supervisor)} theo dõi, đôn đốc."
         )
         citizen = texts.notify(

@@ -1,492 +1,218 @@
-"""Durable state in SQLite (through sqlite-utils): complaints, their history, the audit log, the
-outbox of messages to deliver, and unfinished conversations.
+"""Durable state in SQLite: the facade the rest of the project uses.
 
-Every state change is one transaction: a complaint and the messages announcing it are committed
-together, so a crash can never leave a stored complaint unforwarded, nor a forward without its case.
-WAL mode lets the outbox worker read while a conversation writes.
+The work is done per concern in `bot.complaints.storage` (connections and transactions, migrations,
+complaints and their history, outbox, sessions, groups, audit); `Store` composes them and decides
+what commits together. Every state change is one transaction: a complaint and the messages
+announcing it are committed together, so a crash can never leave a stored complaint unforwarded,
+nor a forward without its case. Every status change goes through `bot.complaints.lifecycle`.
+
+Safe to use from many threads at once: each thread works on its own connection (see
+`storage.database`), reads never open a transaction of their own, writes are BEGIN IMMEDIATE.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
-from bot.complaints.codes import new_code
-from bot.replies import Button, Reply
+from bot.complaints import lifecycle
+from bot.complaints.storage import migrations as _migrations
+from bot.complaints.storage.audit import AuditLog
+from bot.complaints.storage.complaints import TIME_COLUMNS, Complaint, Complaints, NewComplaint, complaint_row
+from bot.complaints.storage.database import (
+    BUSY_TIMEOUT_MS,
+    Clock,
+    Database,
+    NestedTransaction,
+    StorageFull,
+    Transaction,
+    iso_utc,
+    parse_time,
+    utc_now,
+)
+from bot.complaints.storage.groups import Groups
+from bot.complaints.storage.outbox import (
+    CLAIM_LEASE,
+    Outbox,
+    OutboxItem,
+    Outgoing,
+    reply_from_json,
+    reply_to_json,
+)
+from bot.complaints.storage.sessions import Sessions
 
-Clock = Callable[[], dt.datetime]
+# The schema's migrations, in order (see bot.complaints.storage.migrations).
+MIGRATIONS = _migrations.MIGRATIONS
 
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def iso_utc(moment: dt.datetime) -> str:
-    """How this module stores a moment: ISO 8601 in UTC, which also sorts as text."""
-    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
-
-
-def parse_time(text: str) -> dt.datetime:
-    """A timestamp stored by this module, back as an aware datetime."""
-    return dt.datetime.fromisoformat(text)
-
-
-# Numbered migrations: append only, never edit one that has shipped.
-MIGRATIONS: list[list[str]] = [
-    [
-        """CREATE TABLE complaints (
-            code TEXT PRIMARY KEY,
-            user TEXT NOT NULL,
-            ward_code TEXT NOT NULL,
-            route TEXT NOT NULL,
-            category TEXT NOT NULL,
-            occurred TEXT NOT NULL,
-            description TEXT NOT NULL,
-            official TEXT,
-            dossier TEXT,
-            photo TEXT,
-            consent INTEGER NOT NULL DEFAULT 0,
-            contact_name TEXT,
-            contact TEXT,
-            status TEXT NOT NULL,
-            sensitive INTEGER NOT NULL DEFAULT 0,
-            commitment_ids TEXT NOT NULL DEFAULT '[]',
-            rating INTEGER,
-            reopened INTEGER NOT NULL DEFAULT 0,
-            fingerprint TEXT NOT NULL,
-            created_at TEXT NOT NULL,
-            updated_at TEXT NOT NULL,
-            acknowledged_at TEXT,
-            resolved_at TEXT
-        )""",
-        "CREATE INDEX complaints_user ON complaints(user, created_at)",
-        "CREATE INDEX complaints_route ON complaints(route, status)",
-        """CREATE TABLE status_history (
-            id INTEGER PRIMARY KEY,
-            code TEXT NOT NULL REFERENCES complaints(code),
-            status TEXT NOT NULL,
-            at TEXT NOT NULL,
-            actor TEXT NOT NULL,
-            note TEXT
-        )""",
-        "CREATE INDEX status_history_code ON status_history(code)",
-        """CREATE TABLE audit (
-            id INTEGER PRIMARY KEY,
-            at TEXT NOT NULL,
-            actor TEXT NOT NULL,
-            action TEXT NOT NULL,
-            code TEXT,
-            detail TEXT
-        )""",
-        """CREATE TABLE outbox (
-            id INTEGER PRIMARY KEY,
-            created_at TEXT NOT NULL,
-            target TEXT NOT NULL,
-            code TEXT,
-            purpose TEXT NOT NULL,
-            payload TEXT NOT NULL,
-            attempts INTEGER NOT NULL DEFAULT 0,
-            next_attempt_at TEXT NOT NULL,
-            last_error TEXT,
-            sent_at TEXT,
-            message_id TEXT
-        )""",
-        "CREATE INDEX outbox_due ON outbox(sent_at, next_attempt_at)",
-        """CREATE TABLE sessions (
-            user TEXT PRIMARY KEY,
-            state TEXT NOT NULL,
-            updated_at TEXT NOT NULL
-        )""",
-    ],
-    [
-        # Telegram groups registered to a ward or supervisory unit at run time (overrides config).
-        """CREATE TABLE groups (
-            route TEXT PRIMARY KEY,
-            chat_id INTEGER NOT NULL,
-            registered_at TEXT NOT NULL,
-            registered_by TEXT NOT NULL
-        )""",
-        """CREATE TABLE registration_codes (
-            code TEXT PRIMARY KEY,
-            route TEXT NOT NULL,
-            expires_at TEXT NOT NULL,
-            used_at TEXT
-        )""",
-    ],
-    [
-        # Deadlines in working time (bot/complaints/deadlines.py) and what the scheduler did.
-        "ALTER TABLE complaints ADD COLUMN ack_due TEXT",
-        "ALTER TABLE complaints ADD COLUMN resolve_due TEXT",
-        "ALTER TABLE complaints ADD COLUMN level INTEGER NOT NULL DEFAULT 0",
-        "ALTER TABLE complaints ADD COLUMN reminded_ack_at TEXT",
-        "ALTER TABLE complaints ADD COLUMN reminded_resolve_at TEXT",
-        "ALTER TABLE complaints ADD COLUMN overdue_at TEXT",
-        "ALTER TABLE complaints ADD COLUMN supervisor_due TEXT",
-        "ALTER TABLE complaints ADD COLUMN supervisor_overdue_at TEXT",
-        "CREATE INDEX complaints_status_due ON complaints(status, ack_due, resolve_due)",
-        "CREATE INDEX complaints_created ON complaints(created_at)",
-        """CREATE TABLE digests (
-            unit TEXT NOT NULL,
-            day TEXT NOT NULL,
-            sent_at TEXT NOT NULL,
-            PRIMARY KEY (unit, day)
-        )""",
-    ],
+__all__ = [
+    "BUSY_TIMEOUT_MS",
+    "CLAIM_LEASE",
+    "MIGRATIONS",
+    "TIME_COLUMNS",
+    "Clock",
+    "Complaint",
+    "NestedTransaction",
+    "NewComplaint",
+    "OutboxItem",
+    "Outgoing",
+    "StorageFull",
+    "Store",
+    "complaint_row",
+    "iso_utc",
+    "parse_time",
+    "reply_from_json",
+    "reply_to_json",
+    "utc_now",
 ]
 
 
-TIME_COLUMNS = (
-    "created_at",
-    "updated_at",
-    "acknowledged_at",
-    "resolved_at",
-    "ack_due",
-    "resolve_due",
-    "reminded_ack_at",
-    "reminded_resolve_at",
-    "overdue_at",
-    "supervisor_due",
-    "supervisor_overdue_at",
-)
-
-
-@dataclass(frozen=True)
-class Complaint:
-    """A stored complaint, as read back from the database."""
-
-    code: str
-    user: str
-    ward_code: str
-    route: str  # "ward:<code>" or "supervisor:<id>": who must handle it now
-    category: str
-    occurred: str
-    description: str
-    official: str | None
-    dossier: str | None
-    photo: str | None
-    consent: bool
-    contact_name: str | None
-    contact: str | None
-    status: str
-    sensitive: bool
-    commitment_ids: tuple[str, ...]
-    rating: int | None
-    reopened: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    acknowledged_at: dt.datetime | None
-    resolved_at: dt.datetime | None
-    ack_due: dt.datetime | None = None
-    resolve_due: dt.datetime | None = None
-    level: int = 0  # 0: with the responsible unit; 1: overdue, escalated; 2: overdue at the supervisor too
-    reminded_ack_at: dt.datetime | None = None
-    reminded_resolve_at: dt.datetime | None = None
-    overdue_at: dt.datetime | None = None
-    supervisor_due: dt.datetime | None = None
-    supervisor_overdue_at: dt.datetime | None = None
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Complaint:
-        values = {k: v for k, v in row.items() if k != "fingerprint"}
-        values["consent"] = bool(values["consent"])
-        values["sensitive"] = bool(values["sensitive"])
-        values["commitment_ids"] = tuple(json.loads(values["commitment_ids"]))
-        for key in TIME_COLUMNS:
-            if key in values:
-                values[key] = parse_time(values[key]) if values[key] else None
-        return cls(**values)
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """A message to deliver later through a channel: to a ward group or a citizen."""
-
-    target: str  # channel-qualified chat, e.g. "tg:-1001234567890" or "tg:12345"
-    reply: Reply
-    purpose: str  # "forward", "notify", "relay", "reminder", "digest"...
-    code: str | None = None
-
-
-@dataclass(frozen=True)
-class OutboxItem:
-    """A pending or delivered outbox row."""
-
-    id: int
-    target: str
-    reply: Reply
-    purpose: str
-    code: str | None
-    attempts: int
-    next_attempt_at: dt.datetime
-    sent_at: dt.datetime | None
-
-
-def reply_to_json(reply: Reply) -> str:
-    if isinstance(reply.photo, bytes):
-        raise ValueError("the outbox carries photos by file id; send generated images as direct replies")
-    return json.dumps(asdict(reply), ensure_ascii=False)
-
-
-def reply_from_json(text: str) -> Reply:
-    data = json.loads(text)
-    buttons = tuple(tuple(Button(**b) for b in row) for row in data.get("buttons", []))
-    return Reply(data["text"], buttons, force_reply=data.get("force_reply", False), photo=data.get("photo"))
-
-
-@dataclass
-class NewComplaint:
-    """What the intake collected, ready to store."""
-
-    user: str
-    ward_code: str
-    route: str
-    category: str
-    occurred: str
-    description: str
-    official: str | None = None
-    dossier: str | None = None
-    photo: str | None = None
-    consent: bool = False
-    contact_name: str | None = None
-    contact: str | None = None
-    sensitive: bool = False
-    commitment_ids: list[str] = field(default_factory=list)
-    deadlines: dict[str, Any] = field(default_factory=dict)  # ack_due, resolve_due... (deadlines.py)
-
-    def fingerprint(self) -> str:
-        """Same citizen, ward, category and text: the same complaint sent twice."""
-        return json.dumps([self.user, self.ward_code, self.category, " ".join(self.description.split()).lower()])
-
-
 class Store:
-    """The project's SQLite database. Thread-safe: one connection guarded by a lock."""
+    """The project's SQLite database, safe to share between threads."""
 
-    def __init__(self, path: Path | str, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        clock: Clock = utc_now,
+        *,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+        migrations: list[_migrations.Migration] | None = None,
+    ) -> None:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self.db = sqlite_utils.Database(conn)
         self.clock = clock
-        self._lock = threading.RLock()
-        self.db.execute("PRAGMA journal_mode=WAL")
-        # FULL: a complaint the citizen saw confirmed survives a power cut, not only a crash.
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.execute("PRAGMA busy_timeout=5000")
-        self._migrate()
+        self._db = Database(path, busy_timeout_ms=busy_timeout_ms)
+        self._local = threading.local()
+        try:
+            # Looked up at call time so a test may run an older schema by patching this module's MIGRATIONS.
+            _migrations.migrate(self._db, self._now, migrations if migrations is not None else MIGRATIONS)
+        except BaseException:
+            self._db.close()
+            raise
+        self.audit = AuditLog(self._db, self._now)
+        self.complaints = Complaints(self._db, self._now)
+        self.outbox_table = Outbox(self._db, self._now)
+        self.sessions = Sessions(self._db, self._now)
+        self.groups = Groups(self._db, self._now, self.audit)
+
+    def _now(self) -> dt.datetime:
+        # Through the attribute, so that replacing `store.clock` (tests do) reaches every concern.
+        return self.clock()
+
+    @property
+    def path(self) -> Path:
+        return self._db.path
+
+    @property
+    def database(self) -> Database:
+        """The connection layer (reads, `write()` transactions) for modules that need raw SQL."""
+        return self._db
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils over this thread's connection: for reports, tests and introspection.
+
+        Store methods never use it; anything writing through it should do so inside `transaction()`.
+        """
+        wrapped = getattr(self._local, "db", None)
+        conn = self._db.connection()
+        if wrapped is None or wrapped.conn is not conn:
+            wrapped = sqlite_utils.Database(conn)
+            self._local.db = wrapped
+        return wrapped
 
     def close(self) -> None:
-        self.db.conn.close()
-
-    def _migrate(self) -> None:
-        with self.transaction():
-            self.db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, at TEXT)")
-            done = {row[0] for row in self.db.execute("SELECT version FROM schema_migrations").fetchall()}
-            for number, statements in enumerate(MIGRATIONS, start=1):
-                if number in done:
-                    continue
-                for statement in statements:
-                    self.db.execute(statement)
-                self.db["schema_migrations"].insert({"version": number, "at": iso_utc(self.clock())})
+        self._db.close()
 
     def schema_version(self) -> int:
-        row = self.db.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
-        return row[0] or 0
+        return _migrations.schema_version(self._db)
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One atomic unit of work (BEGIN IMMEDIATE so writers never deadlock on upgrade)."""
-        with self._lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                yield
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            self.db.execute("COMMIT")
-
-    # -- writes used inside transactions -------------------------------------------------------
-
-    def _audit(self, actor: str, action: str, code: str | None, detail: str | None = None) -> None:
-        self.db["audit"].insert(
-            {"at": iso_utc(self.clock()), "actor": actor, "action": action, "code": code, "detail": detail}
-        )
-
-    def _history(self, code: str, status: str, actor: str, note: str | None) -> None:
-        self.db["status_history"].insert(
-            {"code": code, "status": status, "at": iso_utc(self.clock()), "actor": actor, "note": note}
-        )
-
-    def _enqueue(self, messages: list[Outgoing]) -> None:
-        now = iso_utc(self.clock())
-        for msg in messages:
-            self.db["outbox"].insert(
-                {
-                    "created_at": now,
-                    "target": msg.target,
-                    "code": msg.code,
-                    "purpose": msg.purpose,
-                    "payload": reply_to_json(msg.reply),
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                }
-            )
+    def transaction(self) -> Iterator[Transaction]:
+        """One atomic unit of work on this thread's connection (BEGIN IMMEDIATE; cannot nest)."""
+        with self._db.write() as tx:
+            yield tx
 
     # -- complaints -------------------------------------------------------------------------
 
     def find_duplicate(self, new: NewComplaint, within: dt.timedelta) -> Complaint | None:
         """A complaint with the same fingerprint filed recently (a double submission)."""
-        since = iso_utc(self.clock() - within)
-        rows = list(
-            self.db.query(
-                "SELECT * FROM complaints WHERE fingerprint = ? AND created_at >= ? ORDER BY created_at DESC LIMIT 1",
-                [new.fingerprint(), since],
-            )
-        )
-        return Complaint.from_row(rows[0]) if rows else None
+        return self.complaints.find_duplicate(new, within)
 
     def count_citing(self, commitment_id: str, ward_code: str | None, within: dt.timedelta) -> int:
         """Complaints in the window that cite a commitment, for one ward or all."""
-        sql = (
-            "SELECT COUNT(*) FROM complaints WHERE created_at >= ? AND EXISTS "
-            "(SELECT 1 FROM json_each(complaints.commitment_ids) WHERE value = ?)"
-        )
-        params: list[Any] = [iso_utc(self.clock() - within), commitment_id]
-        if ward_code is not None:
-            sql += " AND ward_code = ?"
-            params.append(ward_code)
-        return self.db.execute(sql, params).fetchone()[0]
+        return self.complaints.count_citing(commitment_id, ward_code, within)
 
     def count_recent(self, user: str, within: dt.timedelta) -> int:
-        since = iso_utc(self.clock() - within)
-        row = self.db.execute(
-            "SELECT COUNT(*) FROM complaints WHERE user = ? AND created_at >= ?", [user, since]
-        ).fetchone()
-        return row[0]
+        return self.complaints.count_recent(user, within)
+
+    def file(self, new: NewComplaint, messages: Callable[[str], list[Outgoing]]) -> tuple[Complaint, list[int]]:
+        """Like `create`, also returning the ids of the outbox messages queued with the case."""
+        with self._db.write() as tx:
+            code = self.complaints.insert(tx, new)
+            self.audit.add(tx, new.user, "create", code, f"route={new.route}")
+            ids = self.outbox_table.enqueue(tx, messages(code))
+        complaint = self.get(code)
+        assert complaint is not None
+        return complaint, ids
 
     def create(self, new: NewComplaint, messages: Callable[[str], list[Outgoing]]) -> Complaint:
         """Store a complaint, its first status, an audit entry and its outbox messages atomically.
 
         `messages` receives the new tracking code and returns what to send (forward to the ward...).
         """
-        now = iso_utc(self.clock())
-        with self.transaction():
-            code = new_code()
-            while self.db.execute("SELECT 1 FROM complaints WHERE code = ?", [code]).fetchone():
-                code = new_code()
-            row = {
-                "code": code,
-                "user": new.user,
-                "ward_code": new.ward_code,
-                "route": new.route,
-                "category": new.category,
-                "occurred": new.occurred,
-                "description": new.description,
-                "official": new.official,
-                "dossier": new.dossier,
-                "photo": new.photo,
-                "consent": int(new.consent),
-                "contact_name": new.contact_name if new.consent else None,
-                "contact": new.contact if new.consent else None,
-                "status": "new",
-                "sensitive": int(new.sensitive),
-                "commitment_ids": json.dumps(new.commitment_ids),
-                "fingerprint": new.fingerprint(),
-                "created_at": now,
-                "updated_at": now,
-                **new.deadlines,
-            }
-            self.db["complaints"].insert(row)
-            self._history(code, "new", new.user, None)
-            self._audit(new.user, "create", code, f"route={new.route}")
-            self._enqueue(messages(code))
-        complaint = self.get(code)
-        assert complaint is not None
-        return complaint
+        return self.file(new, messages)[0]
 
     def get(self, code: str) -> Complaint | None:
-        rows = list(self.db.query("SELECT * FROM complaints WHERE code = ?", [code]))
-        return Complaint.from_row(rows[0]) if rows else None
+        return self.complaints.get(code)
 
     def list(
         self, *, user: str | None = None, route: str | None = None, status: str | None = None, limit: int = 1000
     ) -> list[Complaint]:
         """Complaints filtered by author, route or status, newest first."""
-        where, params = [], []
-        for column, value in (("user", user), ("route", route), ("status", status)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
-        sql = "SELECT * FROM complaints"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY created_at DESC, code LIMIT ?"
-        return [Complaint.from_row(r) for r in self.db.query(sql, [*params, limit])]
+        return self.complaints.list(user, route, status, limit)
 
     def open_cases(self) -> list[Complaint]:
         """Cases a unit still has to act on (for the scheduler)."""
-        rows = self.db.query(
-            "SELECT * FROM complaints WHERE status IN ('new', 'acknowledged', 'info_requested', 'reopened') "
-            "ORDER BY created_at"
-        )
-        return [Complaint.from_row(r) for r in rows]
+        return self.complaints.open_cases()
 
     def digest_cases(self, ward_codes: list[str], route: str, since: dt.datetime) -> list[Complaint]:
         """What a unit's digest needs: its open cases and those created or resolved since `since`.
 
         Read in SQL rather than by loading every case: the digest must stay cheap with years of data.
         """
-        marks = ",".join("?" * len(ward_codes)) or "NULL"
-        stamp = iso_utc(since)
-        sql = (
-            f"SELECT * FROM complaints WHERE (ward_code IN ({marks}) OR route = ?) AND ("
-            "status IN ('new', 'acknowledged', 'info_requested', 'reopened') OR created_at >= ? OR resolved_at >= ?)"
-        )
-        return [Complaint.from_row(r) for r in self.db.query(sql, [*ward_codes, route, stamp, stamp])]
+        return self.complaints.digest_cases(ward_codes, route, since)
 
     def apply_batch(self, changes: list[tuple[str, str, dict[str, Any]]], actor: str, messages: list[Outgoing]) -> None:
         """Several cases' updates (code, action, column values) and their messages in one transaction."""
-        now = iso_utc(self.clock())
-        with self.transaction():
+        with self._db.write() as tx:
             for code, action, updates in changes:
-                self.db["complaints"].update(code, {**updates, "updated_at": now})
-                self._audit(actor, action, code, "batched after downtime")
-            self._enqueue(messages)
+                self.complaints.update(tx, code, updates)
+                self.audit.add(tx, actor, action, code, "batched after downtime")
+            self.outbox_table.enqueue(tx, messages)
 
     def digest_sent(self, unit: str, day: str) -> bool:
-        return self.db.execute("SELECT 1 FROM digests WHERE unit = ? AND day = ?", [unit, day]).fetchone() is not None
+        return self.outbox_table.digest_sent(unit, day)
 
     def mark_digest(self, unit: str, day: str, message: Outgoing) -> bool:
         """Queue a unit's digest for `day` unless one was already queued (then False)."""
-        with self.transaction():
-            cur = self.db.execute(
-                "INSERT OR IGNORE INTO digests (unit, day, sent_at) VALUES (?, ?, ?)",
-                [unit, day, iso_utc(self.clock())],
-            )
-            if cur.rowcount != 1:
+        with self._db.write() as tx:
+            if not self.outbox_table.record_digest(tx, unit, day):
                 return False
-            self._audit("scheduler", "digest", None, f"{unit} {day}")
-            self._enqueue([message])
+            self.audit.add(tx, "scheduler", "digest", None, f"{unit} {day}")
+            self.outbox_table.enqueue(tx, [message])
             return True
 
     def history(self, code: str) -> list[dict[str, Any]]:
-        return list(
-            self.db.query("SELECT status, at, actor, note FROM status_history WHERE code = ? ORDER BY id", [code])
-        )
+        return self.complaints.history(code)
 
     def audit_log(self, code: str | None = None) -> list[dict[str, Any]]:
-        if code is None:
-            return list(self.db.query("SELECT * FROM audit ORDER BY id"))
-        return list(self.db.query("SELECT * FROM audit WHERE code = ? ORDER BY id", [code]))
+        return self.audit.entries(code)
 
     def change(
         self,
@@ -502,144 +228,92 @@ class Store:
     ) -> Complaint | None:
         """Apply one action to a complaint atomically: fields, status, history, audit, outbox.
 
-        Returns None (and changes nothing) when the complaint is missing or not in `expect_status`,
-        which makes a button pressed twice harmless.
+        Returns None (and changes nothing) when the complaint is missing, when the lifecycle does not
+        allow moving it to `status` (`bot.complaints.lifecycle.TRANSITIONS`), or when it is not in
+        `expect_status` (an extra restriction some callers still pass). That makes a button pressed
+        twice harmless.
         """
-        now = iso_utc(self.clock())
-        with self.transaction():
-            row = self.db.execute("SELECT status FROM complaints WHERE code = ?", [code]).fetchone()
-            if row is None or (expect_status is not None and row[0] not in expect_status):
+        with self._db.write() as tx:
+            current = self.complaints.status_of(tx, code)
+            if current is None or (expect_status is not None and current not in expect_status):
                 return None
-            values = dict(updates or {})
-            values["updated_at"] = now
             if status is not None:
-                values["status"] = status
-                if status == "acknowledged":
-                    values.setdefault("acknowledged_at", now)
-                if status == "resolved":
-                    values["resolved_at"] = now
-            self.db["complaints"].update(code, values)
-            if status is not None:
-                self._history(code, status, actor, note)
-            self._audit(actor, action, code, note)
-            self._enqueue(list(messages))
+                if not self.complaints.move(tx, code, current, status, actor, note, updates):
+                    return None
+            else:
+                self.complaints.update(tx, code, dict(updates or {}))
+            self.audit.add(tx, actor, action, code, note)
+            self.outbox_table.enqueue(tx, list(messages))
         return self.get(code)
 
     def record(
         self, actor: str, action: str, code: str | None = None, detail: str | None = None, messages: list[Outgoing] = ()
     ) -> None:  # type: ignore[assignment]
         """An audited event that changes no complaint (a relayed message, a refused action...)."""
-        with self.transaction():
-            self._audit(actor, action, code, detail)
-            self._enqueue(list(messages))
+        with self._db.write() as tx:
+            self.audit.add(tx, actor, action, code, detail)
+            self.outbox_table.enqueue(tx, list(messages))
 
     # -- outbox -----------------------------------------------------------------------------
 
     def due(self, limit: int = 50) -> list[OutboxItem]:
-        """Undelivered messages whose next attempt is due, oldest first."""
-        rows = self.db.query(
-            "SELECT * FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?",
-            [iso_utc(self.clock()), limit],
-        )
-        return [self._outbox_item(r) for r in rows]
+        """Undelivered, unclaimed messages whose next attempt is due, oldest first."""
+        return self.outbox_table.due(limit)
 
     def pending_count(self) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").fetchone()[0]
+        return self.outbox_table.pending_count()
 
     def outbox(self, code: str | None = None) -> list[OutboxItem]:
-        if code is None:
-            rows = self.db.query("SELECT * FROM outbox ORDER BY id")
-        else:
-            rows = self.db.query("SELECT * FROM outbox WHERE code = ? ORDER BY id", [code])
-        return [self._outbox_item(r) for r in rows]
+        return self.outbox_table.items(code)
 
-    @staticmethod
-    def _outbox_item(row: dict[str, Any]) -> OutboxItem:
-        return OutboxItem(
-            id=row["id"],
-            target=row["target"],
-            reply=reply_from_json(row["payload"]),
-            purpose=row["purpose"],
-            code=row["code"],
-            attempts=row["attempts"],
-            next_attempt_at=parse_time(row["next_attempt_at"]),
-            sent_at=parse_time(row["sent_at"]) if row["sent_at"] else None,
-        )
+    def outbox_item(self, item_id: int) -> OutboxItem | None:
+        return self.outbox_table.get(item_id)
+
+    def claim(self, item_id: int, lease: dt.timedelta = CLAIM_LEASE, *, due_only: bool = True) -> bool:
+        """Take the right to send one message now (False: sent, being sent by another, or not due)."""
+        return self.outbox_table.claim(item_id, lease, due_only=due_only)
+
+    def release_claims(self) -> int:
+        """At start-up: claims of a previous process are void (it is no longer sending anything)."""
+        return self.outbox_table.release_claims()
 
     def mark_sent(self, item_id: int, message_id: str | None) -> bool:
         """Record a delivery; False if it was already recorded (never deliver twice)."""
-        with self.transaction():
-            cur = self.db.execute(
-                "UPDATE outbox SET sent_at = ?, message_id = ?, attempts = attempts + 1 "
-                "WHERE id = ? AND sent_at IS NULL",
-                [iso_utc(self.clock()), message_id, item_id],
-            )
-            return cur.rowcount == 1
+        return self.outbox_table.mark_sent(item_id, message_id)
 
     def mark_failed(self, item_id: int, error: str, retry_in: dt.timedelta) -> None:
-        with self.transaction():
-            self.db.execute(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
-                [error[:500], iso_utc(self.clock() + retry_in), item_id],
-            )
+        self.outbox_table.mark_failed(item_id, error, retry_in)
 
     def retarget(self, item_id: int, target: str, actor: str, reason: str) -> None:
         """Send an undeliverable message to another chat (a ward's supervisor), audited."""
-        with self.transaction():
-            row = self.db.execute("SELECT code, target FROM outbox WHERE id = ?", [item_id]).fetchone()
-            self.db.execute(
-                "UPDATE outbox SET target = ?, next_attempt_at = ? WHERE id = ?",
-                [target, iso_utc(self.clock()), item_id],
-            )
-            self._audit(actor, "retarget", row[0] if row else None, f"{row[1] if row else '?'} -> {target}: {reason}")
+        with self._db.write() as tx:
+            code, old = self.outbox_table.retarget(tx, item_id, target)
+            self.audit.add(tx, actor, "retarget", code, f"{old or '?'} -> {target}: {reason}")
 
     # -- group registration -------------------------------------------------------------------
 
     def new_registration_code(self, route: str, valid_for: dt.timedelta = dt.timedelta(days=2)) -> str:
         """A one-time code an operator gives a ward; `/dangky CODE` in its group registers the group."""
-        code = new_code()
-        with self.transaction():
-            self.db["registration_codes"].insert(
-                {"code": code, "route": route, "expires_at": iso_utc(self.clock() + valid_for), "used_at": None}
-            )
-            self._audit("operator", "registration_code", None, route)
-        return code
+        return self.groups.new_code(route, valid_for)
 
     def use_registration_code(self, code: str, chat_id: int, actor: str) -> str | None:
         """Register `chat_id` for the code's route; None if the code is unknown, used or expired."""
-        now = iso_utc(self.clock())
-        with self.transaction():
-            row = self.db.execute(
-                "SELECT route FROM registration_codes WHERE code = ? AND used_at IS NULL AND expires_at >= ?",
-                [code, now],
-            ).fetchone()
-            if row is None:
-                return None
-            self.db.execute("UPDATE registration_codes SET used_at = ? WHERE code = ?", [now, code])
-            self.db["groups"].upsert(
-                {"route": row[0], "chat_id": chat_id, "registered_at": now, "registered_by": actor}, pk="route"
-            )
-            self._audit(actor, "register_group", None, f"{row[0]} -> {chat_id}")
-        return row[0]
+        return self.groups.use_code(code, chat_id, actor)
 
     def registered_groups(self) -> dict[str, int]:
-        return {r["route"]: r["chat_id"] for r in self.db.query("SELECT route, chat_id FROM groups")}
+        return self.groups.registered()
 
     # -- conversation sessions -----------------------------------------------------------------
 
     def load_session(self, user: str) -> tuple[dict[str, Any] | None, dt.datetime | None]:
-        row = self.db.execute("SELECT state, updated_at FROM sessions WHERE user = ?", [user]).fetchone()
-        if row is None:
-            return None, None
-        return json.loads(row[0]), parse_time(row[1])
+        return self.sessions.load(user)
 
     def save_session(self, user: str, state: dict[str, Any]) -> None:
-        with self.transaction():
-            self.db["sessions"].upsert(
-                {"user": user, "state": json.dumps(state, ensure_ascii=False), "updated_at": iso_utc(self.clock())},
-                pk="user",
-            )
+        self.sessions.save(user, state)
 
     def clear_session(self, user: str) -> None:
-        with self.transaction():
-            self.db.execute("DELETE FROM sessions WHERE user = ?", [user])
+        self.sessions.clear(user)
+
+
+# Kept importable for older callers; `lifecycle` is where statuses live now.
+OPEN_STATUSES = lifecycle.OPEN

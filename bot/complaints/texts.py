@@ -11,28 +11,29 @@ from zoneinfo import ZoneInfo
 
 from bot.categories import CATEGORY_LABELS
 from bot.commitments import Commitment
+from bot.complaints.lifecycle import OPEN, Status
 from bot.complaints.store import Complaint, parse_time
 from bot.replies import Button, Reply, esc, rows
 
 STATUS_LABELS = {
-    "new": "Đã gửi, chờ tiếp nhận",
-    "acknowledged": "Đã tiếp nhận, đang xử lý",
-    "info_requested": "Cần bạn bổ sung thông tin",
-    "resolved": "Đã giải quyết, chờ bạn đánh giá",
-    "reopened": "Mở lại, chờ xử lý tiếp",
-    "withdrawn": "Bạn đã rút phản ánh",
-    "closed": "Đã đóng",
+    Status.NEW: "Đã gửi, chờ tiếp nhận",
+    Status.ACKNOWLEDGED: "Đã tiếp nhận, đang xử lý",
+    Status.INFO_REQUESTED: "Cần bạn bổ sung thông tin",
+    Status.RESOLVED: "Đã giải quyết, chờ bạn đánh giá",
+    Status.REOPENED: "Mở lại, chờ xử lý tiếp",
+    Status.WITHDRAWN: "Bạn đã rút phản ánh",
+    Status.CLOSED: "Đã đóng",
 }
-OPEN_STATUSES = ("new", "acknowledged", "info_requested", "reopened")
+OPEN_STATUSES = OPEN  # derived from the lifecycle table (bot.complaints.lifecycle)
 # How staff read a status (the citizen's labels speak to the citizen: "Bạn đã rút...").
 STAFF_STATUS_LABELS = {
-    "new": "chờ tiếp nhận",
-    "acknowledged": "đã tiếp nhận",
-    "info_requested": "đang chờ người dân bổ sung",
-    "resolved": "đã giải quyết",
-    "reopened": "được mở lại",
-    "withdrawn": "đã được người dân rút",
-    "closed": "đã đóng",
+    Status.NEW: "chờ tiếp nhận",
+    Status.ACKNOWLEDGED: "đã tiếp nhận",
+    Status.INFO_REQUESTED: "đang chờ người dân bổ sung",
+    Status.RESOLVED: "đã giải quyết",
+    Status.REOPENED: "được mở lại",
+    Status.WITHDRAWN: "đã được người dân rút",
+    Status.CLOSED: "đã đóng",
 }
 
 
@@ -92,7 +93,7 @@ def ward_actions(code: str) -> tuple[tuple[Button, ...], ...]:
 
 def forward(case: Complaint, unit: str, ward_name: str, pledge: Commitment | None, note: str | None = None) -> Reply:
     """The message a ward (or supervisory unit) group receives for a case."""
-    title = "📣 <b>Phản ánh mới</b>" if case.status != "reopened" else "🔁 <b>Phản ánh mở lại</b>"
+    title = "📣 <b>Phản ánh mới</b>" if case.status != Status.REOPENED else "🔁 <b>Phản ánh mở lại</b>"
     lines = [f"{title} · Mã <code>{esc(case.code)}</code>"]
     if unit != ward_name:
         lines.append(f"<i>Chuyển đến {esc(unit)} (phản ánh về {esc(ward_name)}).</i>")
@@ -123,7 +124,7 @@ def citizen_view(case: Complaint, ward_name: str, history: list[dict], tz: str) 
     buttons = []
     if case.status in OPEN_STATUSES:
         buttons.append(Button("🗑 Rút phản ánh", f"c:withdraw:{case.code}"))
-    if case.status == "resolved":
+    if case.status == Status.RESOLVED:
         buttons += rating_buttons(case.code)
     return Reply("\n".join(lines), rows(buttons, per_row=3))
 
