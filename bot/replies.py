@@ -46,6 +46,18 @@ class Reply:
         return [b for row in self.buttons for b in row]
 
 
+@dataclass(frozen=True)
+class QueuedReply(Reply):
+    """A reply that is also stored in the outbox (item `outbox_id`), committed with the change it reports.
+
+    Channels deliver it through the outbox (claim, send, record) rather than as a plain reply, so it
+    reaches the person exactly once even if the channel fails at that moment (the tracking-code
+    confirmation of a complaint).
+    """
+
+    outbox_id: int = 0
+
+
 def rows(buttons: list[Button], per_row: int = 1) -> tuple[tuple[Button, ...], ...]:
     """Lay buttons out in rows of `per_row`."""
     return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))

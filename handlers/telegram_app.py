@@ -37,7 +37,7 @@ from bot.complaints.routing import Route, chat_for
 from bot.complaints.store import OutboxItem, Store
 from bot.config import Config, resolve, telegram_token
 from bot.conversation import Assistant, Incoming
-from bot.replies import Reply, split_message
+from bot.replies import QueuedReply, Reply, split_message
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +154,13 @@ class TelegramChannel:
     assistant: Assistant
     locks: dict[str, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
     publish_dir: Path | None = None  # the public site, regenerated daily (config report.publish_dir)
+    ledger: outbox.Ledger = field(default_factory=outbox.Ledger)  # accepted by Telegram, record pending
+
+    def sender(self, bot) -> TelegramSender:
+        return TelegramSender(bot, self.assistant.config, self.assistant.store)
+
+    def _max_backoff(self) -> dt.timedelta:
+        return dt.timedelta(seconds=self.assistant.config.telegram.outbox_max_backoff)
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         incoming = to_incoming(update)
@@ -177,7 +184,19 @@ class TelegramChannel:
                     log.warning("could not answer callback query", exc_info=True)
             chat_id = update.effective_chat.id
             for reply in replies:
-                await send_reply(context.bot, chat_id, reply)
+                if isinstance(reply, QueuedReply):
+                    # Stored in the outbox with the change it reports: deliver it from there, now, once.
+                    sender = self.sender(context.bot)
+                    await outbox.deliver_one(
+                        self.assistant.store,
+                        sender,
+                        reply.outbox_id,
+                        fallback=sender.fallback,
+                        max_backoff=self._max_backoff(),
+                        ledger=self.ledger,
+                    )
+                else:
+                    await send_reply(context.bot, chat_id, reply)
 
     async def schedule(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """JobQueue callback: reminders, escalations and digests due now (state is in SQLite)."""
@@ -208,12 +227,9 @@ class TelegramChannel:
 
     async def deliver(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """JobQueue callback: one pass of the outbox worker."""
-        sender = TelegramSender(context.bot, self.assistant.config, self.assistant.store)
+        sender = self.sender(context.bot)
         await outbox.deliver_due(
-            self.assistant.store,
-            sender,
-            fallback=sender.fallback,
-            max_backoff=dt.timedelta(seconds=self.assistant.config.telegram.outbox_max_backoff),
+            self.assistant.store, sender, fallback=sender.fallback, max_backoff=self._max_backoff(), ledger=self.ledger
         )
 
 
@@ -254,6 +270,8 @@ def build_application(
     if api_base_url:
         builder = builder.base_url(api_base_url).base_file_url(api_base_url.replace("/bot", "/file/bot"))
     app = builder.build()
+    # Claims left by a previous process are void: nothing of this database is being sent any more.
+    assistant.store.release_claims()
     channel = TelegramChannel(assistant, publish_dir=publish_dir)
     app.bot_data["channel"] = channel
     app.add_handler(TypeHandler(Update, channel.on_update))

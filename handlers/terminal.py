@@ -13,11 +13,11 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from bot.complaints.deadlines import tick
-from bot.complaints.outbox import deliver_due
+from bot.complaints.outbox import deliver_due, deliver_one
 from bot.complaints.routing import unit_name
 from bot.config import Config
 from bot.conversation import Assistant, Incoming
-from bot.replies import Button, Reply, to_plain
+from bot.replies import Button, QueuedReply, Reply, to_plain
 
 TERMINAL_USER = "terminal:local"
 
@@ -56,6 +56,13 @@ class TerminalSender:
         return str(len(self.shown))
 
 
+class _Shown:
+    """Sender for a queued reply the terminal has just printed as a direct reply."""
+
+    async def send(self, target: str, reply: Reply) -> str | None:
+        return "terminal"
+
+
 def chat(assistant: Assistant, lines: Iterable[str] | None = None, out: TextIO = sys.stdout) -> None:
     """Run the conversation loop until end of input or "/thoat"."""
     sender = TerminalSender(assistant.config, out)
@@ -76,6 +83,8 @@ def chat(assistant: Assistant, lines: Iterable[str] | None = None, out: TextIO =
             text, new_buttons = render(reply, len(buttons) + 1)
             buttons += new_buttons
             out.write("\n" + text + "\n")
+            if isinstance(reply, QueuedReply):
+                asyncio.run(deliver_one(assistant.store, _Shown(), reply.outbox_id))  # shown just above
         sender.shown.clear()
         tick(assistant.store, assistant.config)
         asyncio.run(deliver_due(assistant.store, sender))

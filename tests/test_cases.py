@@ -51,7 +51,9 @@ class Desk:
         return case
 
     def to_citizen(self, purpose: str | None = None) -> list[OutboxItem]:
-        return [i for i in outbox_of(self.assistant.store, self.code, purpose) if i.target == CITIZEN]
+        """What the case's handling sent the citizen (not the confirmation of the submission itself)."""
+        items = outbox_of(self.assistant.store, self.code, purpose)
+        return [i for i in items if i.target == CITIZEN and (purpose or i.purpose != "confirm")]
 
     def to_unit(self, purpose: str | None = None) -> list[OutboxItem]:
         return [i for i in outbox_of(self.assistant.store, self.code, purpose) if i.target != CITIZEN]

@@ -107,8 +107,11 @@ def test_anonymous_complaint_from_start_to_tracking_code(assistant: Assistant, c
     assert (case.consent, case.contact_name, case.contact) == (False, None, None)
     assert (case.official, case.dossier, case.photo) == (None, None, None)
 
-    [forward] = assistant.store.outbox()
+    forward, confirm = assistant.store.outbox()
     assert (forward.target, forward.purpose, forward.code) == (f"ward:{BEN_THANH}", "forward", code)
+    # The confirmation was queued with the case, so it reaches the citizen even if the channel fails now.
+    assert (confirm.target, confirm.purpose, confirm.code) == (CITIZEN, "confirm", code)
+    assert code in confirm.reply.text
     assert "Ẩn danh" in forward.reply.text
     for secret in ("1001", CITIZEN, CITIZEN_NAME):
         assert secret not in forward.reply.text
@@ -261,6 +264,7 @@ def test_a_photo_is_sent_to_the_ward_as_evidence(assistant: Assistant, citizen: 
     assert [(i.target, i.purpose) for i in items] == [
         (f"ward:{BEN_THANH}", "forward"),
         (f"ward:{BEN_THANH}", "evidence"),
+        (CITIZEN, "confirm"),
     ]
     assert items[1].reply.photo == "FILEID"
     assert code in items[1].reply.text

@@ -3,24 +3,36 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from pathlib import Path
 
 import pytest
 from complaint_helpers import (
     BEN_THANH,
     CITIZEN,
+    CODE_PATTERN,
     SUPERVISOR,
     Clock,
     FakeSender,
     Person,
     build,
     file_complaint,
+    fill_intake,
     outbox_of,
 )
 
-from bot.complaints.outbox import FALLBACK_AFTER_ATTEMPTS, MAX_BACKOFF, DeliveryError, backoff, deliver_due
+from bot.complaints import outbox as outbox_module
+from bot.complaints.outbox import (
+    FALLBACK_AFTER_ATTEMPTS,
+    MAX_BACKOFF,
+    DeliveryError,
+    Ledger,
+    backoff,
+    deliver_due,
+    deliver_one,
+)
 from bot.complaints.store import Outgoing, Store
-from bot.replies import Reply
+from bot.replies import QueuedReply, Reply
 
 WARD = f"ward:{BEN_THANH}"
 FALLBACK = f"supervisor:{SUPERVISOR}"
@@ -131,21 +143,24 @@ async def test_a_complaint_stored_before_a_crash_is_forwarded_once_after_restart
     sender = FakeSender()
     report = await deliver_due(restarted, sender)
 
-    assert report.sent == 1
-    [(target, reply)] = sender.sent
+    # The forward, and the citizen's confirmation with the tracking code (queued in the same commit).
+    assert report.sent == 2
+    [(target, reply), (to_citizen, confirmation)] = sender.sent
     assert target == WARD
     assert code in reply.text
     assert f"w:ack:{code}" in [b.data for b in reply.all_buttons()]
+    assert to_citizen == CITIZEN
+    assert code in confirmation.text
 
     clock.advance(minutes=5)
     assert (await deliver_due(restarted, sender)).sent == 0
-    assert len(sender.sent) == 1
+    assert len(sender.sent) == 2
     assert restarted.pending_count() == 0
 
     restarted.close()
     again = Store(tmp_path / "db.sqlite3", clock=clock)  # and a further restart sends nothing either
     assert (await deliver_due(again, sender)).sent == 0
-    assert [i.sent_at is not None for i in outbox_of(again, code)] == [True]
+    assert [i.sent_at is not None for i in outbox_of(again, code)] == [True, True]
 
 
 async def test_a_refusing_chat_falls_back_to_the_supervisor(store: Store, clock: Clock) -> None:
@@ -209,3 +224,90 @@ async def test_the_worker_can_cap_the_backoff_lower(store: Store, clock: Clock) 
 
     assert waits == [dt.timedelta(seconds=s) for s in (2, 4, 5, 5)]
     assert (await deliver_due(store, sender, max_backoff=cap)).sent == 1
+
+
+class FlakyRecords:
+    """`Store.mark_sent` failing locally (locked, I/O error) the first `failures` times."""
+
+    def __init__(self, store: Store, failures: int) -> None:
+        self.real = store.mark_sent
+        self.failures = failures
+        self.calls = 0
+
+    def __call__(self, item_id: int, message_id: str | None) -> bool:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise sqlite3.OperationalError("database is locked")
+        return self.real(item_id, message_id)
+
+
+async def test_a_delivery_whose_record_fails_once_is_recorded_not_resent(store: Store, monkeypatch) -> None:
+    monkeypatch.setattr(outbox_module, "BOOKKEEPING_RETRIES", (0, 0))
+    enqueue(store, WARD, "cho phường")
+    enqueue(store, CITIZEN, "cho người dân")
+    store.mark_sent = FlakyRecords(store, failures=1)  # type: ignore[method-assign]
+    sender = FakeSender()
+
+    report = await deliver_due(store, sender)
+
+    assert (report.sent, report.failed) == (2, 0)  # the record was retried; the rest of the pass went on
+    assert sender.sent == [(WARD, Reply("cho phường")), (CITIZEN, Reply("cho người dân"))]
+    assert store.pending_count() == 0
+
+
+async def test_a_delivery_that_cannot_be_recorded_is_never_sent_again(store: Store, clock: Clock, monkeypatch) -> None:
+    monkeypatch.setattr(outbox_module, "BOOKKEEPING_RETRIES", (0, 0))
+    item_id = enqueue(store, WARD, "cho phường")
+    enqueue(store, CITIZEN, "cho người dân")
+    flaky = FlakyRecords(store, failures=3)  # every attempt of the first pass fails
+    store.mark_sent = flaky  # type: ignore[method-assign]
+    sender = FakeSender()
+    ledger = Ledger()
+
+    first = await deliver_due(store, sender, ledger=ledger)
+    assert (first.sent, first.failed) == (1, 0)  # the second message still went out in the same pass
+    assert ledger.unrecorded == {item_id: "m1"}
+    assert item(store, item_id).sent_at is None
+
+    clock.advance(hours=1)  # long after the claim's lease: the item looks due again
+    await deliver_due(store, sender, ledger=ledger)
+
+    assert sender.sent == [(WARD, Reply("cho phường")), (CITIZEN, Reply("cho người dân"))]  # no second copy
+    assert ledger.unrecorded == {}
+    assert item(store, item_id).sent_at is not None
+    assert store.pending_count() == 0
+
+
+async def test_a_claimed_message_is_not_sent_by_another_pass(store: Store, clock: Clock) -> None:
+    item_id = enqueue(store)
+    assert store.claim(item_id) is True
+    assert store.claim(item_id) is False  # the second sender backs off
+    sender = FakeSender()
+    assert (await deliver_due(store, sender)).sent == 0
+    assert sender.calls == []
+    assert await deliver_one(store, sender, item_id) is False
+
+    store.release_claims()  # a restart: the claimant is gone
+    assert await deliver_one(store, sender, item_id) is True
+    assert await deliver_one(store, sender, item_id) is False
+    assert sender.sent == [(WARD, Reply("Phản ánh mới"))]
+
+
+async def test_the_confirmation_survives_a_channel_failure_at_submission(loaded, tmp_path: Path, clock: Clock) -> None:
+    assistant = build(loaded, tmp_path, clock)
+    fill_intake(Person(assistant))
+    [confirmation] = Person(assistant).press("i:submit")
+    assert isinstance(confirmation, QueuedReply)
+    code = CODE_PATTERN.search(confirmation.text).group(0)
+    down = FakeSender({CITIZEN: [DeliveryError("network down")]})
+
+    assert await deliver_one(assistant.store, down, confirmation.outbox_id) is False  # Telegram fails right now
+    assert down.sent == []
+
+    clock.advance(seconds=backoff(0).total_seconds())
+    await deliver_due(assistant.store, down)
+    to_citizen = [reply for target, reply in down.sent if target == CITIZEN]
+    assert [code in reply.text for reply in to_citizen] == [True]  # delivered once, later
+    clock.advance(hours=1)
+    await deliver_due(assistant.store, down)
+    assert len([target for target, _ in down.sent if target == CITIZEN]) == 1

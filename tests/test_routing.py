@@ -112,7 +112,7 @@ def test_a_money_complaint_is_forwarded_to_the_supervisor_not_the_ward(assistant
     assert "Sở Nội vụ" in text_of(replies)
     case = assistant.store.get(code)
     assert (case.route, case.sensitive, case.ward_code) == (SUPERVISOR_ROUTE, True, BEN_THANH)
-    [forward] = outbox_of(assistant.store, code)
+    [forward] = outbox_of(assistant.store, code, "forward")
     assert forward.target == SUPERVISOR_ROUTE
     assert "Chuyển thẳng cấp trên: loại phản ánh nhạy cảm" in forward.reply.text
     assert "phản ánh về Phường Bến Thành" in forward.reply.text
@@ -125,7 +125,7 @@ def test_naming_the_ward_chairman_sends_another_category_to_the_supervisor(assis
     case = assistant.store.get(code)
     assert case.route == SUPERVISOR_ROUTE
     assert case.official == "chủ tịch phường"
-    [forward] = outbox_of(assistant.store, code)
+    [forward] = outbox_of(assistant.store, code, "forward")
     assert forward.target == SUPERVISOR_ROUTE
     assert "liên quan lãnh đạo phường" in forward.reply.text
 
@@ -163,7 +163,7 @@ def test_a_ward_with_a_group_receives_its_own_cases(config) -> None:
 def test_a_ward_without_a_group_falls_back_to_its_supervisor(assistant, config) -> None:
     code = file_complaint(Person(assistant), ward=XUAN_HOA)
 
-    [forward] = outbox_of(assistant.store, code)
+    [forward] = outbox_of(assistant.store, code, "forward")
     # The route stays the ward's; delivery goes up to the supervisor's group.
     assert forward.target == f"ward:{XUAN_HOA}"
     assert chat_for(config, forward.target, assistant.store.registered_groups()) == SUPERVISOR_CHAT_ID

@@ -18,7 +18,7 @@ from bot.complaints.lifecycle import Status
 from bot.complaints.routing import Route, channel_int, may_act, route_for, unit_name
 from bot.complaints.store import Complaint, NewComplaint, Outgoing, Store
 from bot.config import Config
-from bot.replies import Button, Reply, esc, rows
+from bot.replies import Button, QueuedReply, Reply, esc, rows
 
 # Money demanded, in any words, is recorded and routed as this category (see routing rule 0).
 MONEY_CATEGORY = "doi-tien"
@@ -100,23 +100,29 @@ def submit(ctx: CaseContext, user: str, draft: Draft) -> tuple[Complaint | None,
     new.commitment_ids = [c.id for c in broken]
     new.deadlines = deadlines.fresh_deadlines(config, new.category, ctx.store.clock())
 
+    unit = unit_name(config, route.key)
+
+    def confirmation(code: str) -> str:
+        lines = [
+            f"✅ <b>Đã ghi nhận phản ánh.</b> Mã tra cứu: <b>{esc(code)}</b>",
+            f"Phản ánh được chuyển đến: <b>{esc(unit)}</b>.",
+            "Bạn sẽ nhận thông báo ở đây mỗi khi có tiến triển. Tra cứu: /tracuu " + esc(code),
+            "Danh tính: " + ("đã đồng ý cung cấp cho đơn vị xử lý." if new.consent else "<b>ẩn danh</b>."),
+        ]
+        if money:
+            lines.append(texts.money_routed(unit, CATEGORY_LABELS[MONEY_CATEGORY], picked != MONEY_CATEGORY))
+        if (line := texts.pledge_line(pledge)) is not None:
+            lines.append(line)
+        return "\n".join(lines)
+
     def messages(code: str) -> list[Outgoing]:
         stub = _preview(new, code)
-        return _forward_messages(ctx, stub, route.reason and f"Chuyển thẳng cấp trên: {route.reason}.")
+        forwards = _forward_messages(ctx, stub, route.reason and f"Chuyển thẳng cấp trên: {route.reason}.")
+        # The confirmation is queued with the case: the citizen gets the code even if the channel fails now.
+        return [*forwards, Outgoing(user, Reply(confirmation(code)), "confirm", code)]
 
-    case = ctx.store.create(new, messages)
-    unit = unit_name(config, case.route)
-    lines = [
-        f"✅ <b>Đã ghi nhận phản ánh.</b> Mã tra cứu: <b>{esc(case.code)}</b>",
-        f"Phản ánh được chuyển đến: <b>{esc(unit)}</b>.",
-        "Bạn sẽ nhận thông báo ở đây mỗi khi có tiến triển. Tra cứu: /tracuu " + esc(case.code),
-        "Danh tính: " + ("đã đồng ý cung cấp cho đơn vị xử lý." if case.consent else "<b>ẩn danh</b>."),
-    ]
-    if money:
-        lines.append(texts.money_routed(unit, CATEGORY_LABELS[MONEY_CATEGORY], picked != MONEY_CATEGORY))
-    if (line := texts.pledge_line(pledge)) is not None:
-        lines.append(line)
-    return case, [Reply("\n".join(lines))]
+    case, queued = ctx.store.file(new, messages)
+    return case, [QueuedReply(confirmation(case.code), outbox_id=queued[-1])]
 
 
 def _preview(new: NewComplaint, code: str) -> Complaint:
