@@ -6,6 +6,7 @@ open them. Every answer ends with the legal basis and the date the entry was ver
 
 from __future__ import annotations
 
+from bot import callbacks as cb
 from bot.catalogue import Procedure
 from bot.replies import Button, esc
 
@@ -107,5 +108,5 @@ def procedure_answer(proc: Procedure, aspect: str | None) -> str:
 def aspect_buttons(proc: Procedure, shown: str | None) -> list[Button]:
     """Buttons to open the other parts of the same procedure."""
     if shown is None:
-        return [Button(ASPECT_BUTTONS["legal_basis"], f"a:legal_basis:{proc.id}")]
-    return [Button(ASPECT_BUTTONS[a], f"a:{a}:{proc.id}") for a in ORDER if a != shown]
+        return [Button(ASPECT_BUTTONS["legal_basis"], cb.build("a", "legal_basis", proc.id))]
+    return [Button(ASPECT_BUTTONS[a], cb.build("a", a, proc.id)) for a in ORDER if a != shown]

@@ -12,10 +12,12 @@ loses nothing and the assistant object itself holds no per-user state.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from bot import callbacks as cb
 from bot import pledges, qa
 from bot.answers import ASPECT_LABELS
 from bot.categories import CATEGORY_LABELS
@@ -28,6 +30,8 @@ from bot.knowledge import Knowledge
 from bot.replies import Button, Reply, esc, rows
 from bot.understanding import Understanding, understand
 from bot.yamlsource import Problem
+
+log = logging.getLogger(__name__)
 
 IDLE_BEFORE_RESUME_PROMPT = dt.timedelta(hours=1)
 CITATION_WINDOW = dt.timedelta(days=30)
@@ -220,8 +224,21 @@ class Assistant:
     # -- buttons -------------------------------------------------------------------------------
 
     def _button(self, msg: Incoming, data: str) -> list[Reply]:
+        # Button data comes from the client and can be forged: only what the codec parses reaches a handler.
+        callback = cb.parse(data)
+        if callback is None:
+            log.warning("refused callback data %r from %s", data[:100], msg.user)
+            return [Reply(cb.EXPIRED, () if msg.chat else qa.menu_buttons())]
+        try:
+            return self._dispatch_button(msg, data, callback)
+        except (ValueError, KeyError, IndexError):
+            # A well-formed button whose arguments no longer make sense (a stale id...): still no error page.
+            log.exception("button %r from %s failed", data, msg.user)
+            return [Reply(cb.EXPIRED, () if msg.chat else qa.menu_buttons())]
+
+    def _dispatch_button(self, msg: Incoming, data: str, callback: cb.Callback) -> list[Reply]:
         knowledge = self.knowledge.current
-        kind, _, rest = data.partition(":")
+        kind, rest = callback.prefix, callback.rest
         if kind == "p":
             return [qa.show_procedure(knowledge, rest, None)]
         if kind == "a":
@@ -242,7 +259,8 @@ class Assistant:
             return self._ward_button(msg, rest)
         if kind in ("c", "r"):
             return self._citizen_button(msg, kind, rest)
-        return [Reply("Nút này đã cũ hoặc không hợp lệ. Bạn chọn lại từ menu nhé.", qa.menu_buttons())]
+        log.warning("callback prefix %r is registered but has no handler", kind)
+        return [Reply(cb.EXPIRED, qa.menu_buttons())]
 
     def _menu(self, msg: Incoming, item: str) -> list[Reply]:
         name, _, arg = item.partition(":")
@@ -323,7 +341,7 @@ class Assistant:
                 last = updated.astimezone(ZoneInfo(self.config.timezone)) if updated else self.clock()
                 resume = Reply(
                     f"📝 Bạn còn một phản ánh đang soạn dở (lần cuối {last:%d/%m/%Y}).",
-                    rows([Button("▶️ Tiếp tục soạn", "i:resume"), Button("✖️ Hủy phản ánh", "i:cancel")], 2),
+                    rows([Button("▶️ Tiếp tục soạn", cb.build("i", "resume")), Button("✖️ Hủy phản ánh", cb.build("i", "cancel"))], 2),
                 )
                 self.store.save_session(key, state)  # refresh the clock so the next message continues it
                 if not text:
@@ -408,7 +426,7 @@ class Assistant:
             return [
                 Reply(
                     f"Bạn chắc chắn muốn rút phản ánh {esc(code)}?",
-                    rows([Button("Rút phản ánh", f"c:withdrawok:{code}"), Button("Không", f"c:show:{code}")], 2),
+                    rows([Button("Rút phản ánh", cb.build("c", "withdrawok", code)), Button("Không", cb.build("c", "show", code))], 2),
                 )
             ]
         if action == "withdrawok":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from bot import callbacks as cb
 from bot.commitments import Commitment
 from bot.config import Config
 from bot.knowledge import Knowledge
@@ -70,7 +71,7 @@ def _block(item: Commitment, config: Config, today: dt.date, count: CountCitatio
 
 def complaint_button(item: Commitment) -> Button | None:
     categories = [c for c in item.complaint_categories if c != "khac"]
-    return Button("📣 Phản ánh vi phạm cam kết này", f"m:phananh:{categories[0]}") if categories else None
+    return Button("📣 Phản ánh vi phạm cam kết này", cb.build("m", "phananh", categories[0])) if categories else None
 
 
 def answer(
@@ -86,7 +87,7 @@ def answer(
         return browse(config)
     blocks = [_block(item, config, today, count, ward_code) for item in items[: MAX_SHOWN + 2]]
     buttons = [b for b in (complaint_button(items[0]),) if b]
-    buttons.append(Button("🤝 Xem tất cả cam kết", "m:camket"))
+    buttons.append(Button("🤝 Xem tất cả cam kết", cb.build("m", "camket")))
     return Reply("\n\n".join(blocks), rows(buttons))
 
 
@@ -97,8 +98,8 @@ def _asks_about_ward(question: str) -> bool:
 
 def browse(config: Config) -> Reply:
     """/camket: pick a unit."""
-    buttons = [Button("Quy định chung (toàn quốc)", "k:national"), Button(config.city, "k:city")]
-    buttons += [Button(w.name, f"k:ward:{w.code}") for w in config.wards]
+    buttons = [Button("Quy định chung (toàn quốc)", cb.build("k", "national")), Button(config.city, cb.build("k", "city"))]
+    buttons += [Button(w.name, cb.build("k", "ward", w.code)) for w in config.wards]
     return Reply("🤝 <b>Cam kết</b>: chọn đơn vị để xem các cam kết và tình trạng thực hiện.", rows(buttons, 2))
 
 
@@ -112,4 +113,4 @@ def unit_pledges(knowledge: Knowledge, config: Config, unit: str, today: dt.date
     if any(c.sample for c in items):
         header += "\n<i>(Một số mục là dữ liệu mẫu của bản triển khai thử nghiệm.)</i>"
     blocks = [header] + [_block(item, config, today, count, ward_code) for item in items]
-    return Reply("\n\n".join(blocks), rows([Button("⬅️ Các đơn vị", "m:camket")]))
+    return Reply("\n\n".join(blocks), rows([Button("⬅️ Các đơn vị", cb.build("m", "camket"))]))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from bot import callbacks as cb
 from bot.answers import aspect_buttons, procedure_answer
 from bot.commitments import Commitment
 from bot.config import Config
@@ -17,10 +18,10 @@ from bot.textnorm import fold
 from bot.understanding import ACCEPT_SCORE, Understanding
 
 MENU_BUTTONS = (
-    Button("📋 Tra cứu thủ tục", "m:thutuc"),
-    Button("🤝 Cam kết của phường", "m:camket"),
-    Button("📣 Phản ánh cán bộ", "m:phananh"),
-    Button("🔎 Tra cứu phản ánh", "m:tracuu"),
+    Button("📋 Tra cứu thủ tục", cb.build("m", "thutuc")),
+    Button("🤝 Cam kết của phường", cb.build("m", "camket")),
+    Button("📣 Phản ánh cán bộ", cb.build("m", "phananh")),
+    Button("🔎 Tra cứu phản ánh", cb.build("m", "tracuu")),
 )
 
 
@@ -58,7 +59,7 @@ def browse_fields(knowledge: Knowledge) -> Reply:
     """The list of fields, one button each."""
     buttons = []
     for prefix, procs in _by_prefix(knowledge).items():
-        buttons.append(Button(f"{procs[0].field} ({len(procs)})", f"f:{prefix}"))
+        buttons.append(Button(f"{procs[0].field} ({len(procs)})", cb.build("f", prefix)))
     return Reply("Chọn lĩnh vực bạn cần tra cứu:", rows(buttons, per_row=2))
 
 
@@ -67,8 +68,8 @@ def browse_field(knowledge: Knowledge, prefix: str) -> Reply:
     procs = _by_prefix(knowledge).get(prefix)
     if not procs:
         return browse_fields(knowledge)
-    buttons = [Button(p.name[:60], f"p:{p.id}") for p in procs]
-    buttons.append(Button("⬅️ Các lĩnh vực", "m:thutuc"))
+    buttons = [Button(p.name[:60], cb.build("p", p.id)) for p in procs]
+    buttons.append(Button("⬅️ Các lĩnh vực", cb.build("m", "thutuc")))
     return Reply(f"<b>{esc(procs[0].field)}</b>: chọn thủ tục:", rows(buttons))
 
 
@@ -101,9 +102,9 @@ def choices(knowledge: Knowledge, understanding: Understanding) -> Reply:
     aspect = understanding.aspect or ""
     buttons = []
     for proc_id in understanding.choices:
-        data = f"a:{aspect}:{proc_id}" if aspect else f"p:{proc_id}"
+        data = cb.build("a", aspect, proc_id) if aspect else cb.build("p", proc_id)
         buttons.append(Button(knowledge.procedures[proc_id].name[:60], data))
-    buttons.append(Button("Không phải các thủ tục trên", "m:none"))
+    buttons.append(Button("Không phải các thủ tục trên", cb.build("m", "none")))
     return Reply("Bạn hỏi về thủ tục nào dưới đây?", rows(buttons))
 
 
@@ -150,7 +151,7 @@ def decline(config: Config) -> Reply:
         f"• gọi {esc(config.hotline_name)}: <b>{esc(config.hotline)}</b>, "
         "hoặc hỏi trực tiếp tại bộ phận một cửa của phường, xã."
     )
-    return Reply(text, rows([Button("📋 Xem danh mục thủ tục", "m:thutuc"), Button("🏠 Menu", "m:start")], 2))
+    return Reply(text, rows([Button("📋 Xem danh mục thủ tục", cb.build("m", "thutuc")), Button("🏠 Menu", cb.build("m", "start"))], 2))
 
 
 def greeting_or_decline(config: Config, understanding: Understanding, knowledge: Knowledge) -> Reply:

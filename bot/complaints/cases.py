@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from bot import callbacks as cb
 from bot.categories import CATEGORY_LABELS
 from bot.commitments import Commitment
 from bot.complaints import deadlines, lifecycle, texts
@@ -246,7 +247,7 @@ def ward_text(ctx: CaseContext, case: Complaint, actor: str, action: str, text: 
         return Reply("Thao tác không hợp lệ.")
     unit = esc(unit_name(ctx.config, case.route))
     if rule.answerable:
-        buttons = rows([Button("✍️ Trả lời phường", f"c:answer:{case.code}")])
+        buttons = rows([Button("✍️ Trả lời phường", cb.build("c", "answer", case.code))])
     else:
         buttons = rows(texts.rating_buttons(case.code), per_row=5)
     note = texts.notify(case.code, rule.to_citizen.format(unit=unit, body=esc(text)), buttons)
@@ -271,12 +272,12 @@ def transfer_choices(ctx: CaseContext, case: Complaint, reason: str) -> Reply:
     """After a "not ours" reason: where should the case go instead?"""
     ward = ctx.config.ward(case.ward_code)
     buttons = [
-        Button(w.name, f"w:to:{case.code}:ward:{w.code}") for w in ctx.config.wards if f"ward:{w.code}" != case.route
+        Button(w.name, cb.build("w", "to", case.code, "ward", w.code)) for w in ctx.config.wards if f"ward:{w.code}" != case.route
     ]
     if ward is not None and case.route != f"supervisor:{ward.supervisor}":
         buttons.append(
             Button(
-                unit_name(ctx.config, f"supervisor:{ward.supervisor}"), f"w:to:{case.code}:supervisor:{ward.supervisor}"
+                unit_name(ctx.config, f"supervisor:{ward.supervisor}"), cb.build("w", "to", case.code, "supervisor", ward.supervisor)
             )
         )
     return Reply(f"Lý do: <i>{esc(reason)}</i>\nChuyển phản ánh {esc(case.code)} đến đơn vị nào?", rows(buttons, 2))
@@ -336,7 +337,7 @@ def list_own(ctx: CaseContext, user: str) -> Reply:
         Button(
             f"{c.code} · {CATEGORY_LABELS.get(c.category, c.category)[:30]} · "
             f"{texts.STATUS_LABELS.get(c.status, c.status)[:25]}",
-            f"c:show:{c.code}",
+            cb.build("c", "show", c.code),
         )
         for c in cases
     ]

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from bot import callbacks as cb
 from bot.categories import CATEGORY_LABELS
 from bot.config import Config
 from bot.replies import Button, Reply, esc, rows
@@ -33,9 +34,9 @@ STEPS = (
 OPTIONAL = ("official", "dossier", "photo")
 MAX_SHORT = 200  # characters for the official, dossier code and contact fields
 
-BACK = Button("⬅️ Quay lại", "i:back")
-CANCEL = Button("✖️ Hủy", "i:cancel")
-SKIP = Button("⏭ Bỏ qua", "i:skip")
+BACK = Button("⬅️ Quay lại", cb.build("i", "back"))
+CANCEL = Button("✖️ Hủy", cb.build("i", "cancel"))
+SKIP = Button("⏭ Bỏ qua", cb.build("i", "skip"))
 
 
 @dataclass
@@ -101,7 +102,7 @@ def ask(config: Config, draft: Draft) -> Reply:
     nav = [BACK, CANCEL] if draft.trail else [CANCEL]
     step = draft.step
     if step == "ward":
-        buttons = [Button(w.name, f"i:ward:{w.code}") for w in config.wards]
+        buttons = [Button(w.name, cb.build("i", "ward", w.code)) for w in config.wards]
         return Reply(
             "1️⃣ Sự việc xảy ra ở <b>phường/xã nào</b>? Chọn bên dưới hoặc gõ tên "
             "(địa chỉ cũ như “phường 6, quận 3” cũng được).",
@@ -110,23 +111,23 @@ def ask(config: Config, draft: Draft) -> Reply:
     if step == "ward_confirm":
         return Reply(
             f"Theo địa giới mới (từ 1/7/2025), địa chỉ bạn nhập nay thuộc <b>{esc(draft.pending_name)}</b>. Đúng không?",
-            (*rows([Button("✅ Đúng", "i:wardok"), Button("Không, chọn lại", "i:wardno")], 2), tuple(nav)),
+            (*rows([Button("✅ Đúng", cb.build("i", "wardok")), Button("Không, chọn lại", cb.build("i", "wardno"))], 2), tuple(nav)),
         )
     if step == "category":
-        buttons = [Button(label, f"i:cat:{cat}") for cat, label in CATEGORY_LABELS.items()]
+        buttons = [Button(label, cb.build("i", "cat", cat)) for cat, label in CATEGORY_LABELS.items()]
         hint, first = "", ()
         if draft.category in CATEGORY_LABELS:
             hint = f"\nTheo nội dung bạn gửi, có thể là: <b>{esc(CATEGORY_LABELS[draft.category])}</b>."
-            first = ((Button(f"✅ {CATEGORY_LABELS[draft.category]}", f"i:cat:{draft.category}"),),)
+            first = ((Button(f"✅ {CATEGORY_LABELS[draft.category]}", cb.build("i", "cat", draft.category)),),)
         ward = config.ward(draft.ward_code or "")
         where = f" (tại {esc(ward.name)})" if ward else ""
         return Reply(f"2️⃣ Cán bộ{where} đã có hành vi gì?{hint}", first + rows(buttons, 2) + (tuple(nav),))
     if step == "when":
         buttons = [
-            Button("Hôm nay", "i:when:today"),
-            Button("Hôm qua", "i:when:yesterday"),
-            Button("Trong tuần này", "i:when:week"),
-            Button("Trước đó", "i:when:earlier"),
+            Button("Hôm nay", cb.build("i", "when", "today")),
+            Button("Hôm qua", cb.build("i", "when", "yesterday")),
+            Button("Trong tuần này", cb.build("i", "when", "week")),
+            Button("Trước đó", cb.build("i", "when", "earlier")),
         ]
         return Reply(
             "3️⃣ Sự việc xảy ra <b>khi nào</b>? Chọn hoặc gõ ngày (ví dụ 12/11/2026).", (*rows(buttons, 2), tuple(nav))
@@ -135,7 +136,7 @@ def ask(config: Config, draft: Draft) -> Reply:
         if draft.description:
             return Reply(
                 f"4️⃣ Nội dung phản ánh:\n<i>{esc(draft.description)}</i>\n\nGiữ nội dung này hay gõ lại?",
-                (*rows([Button("✅ Giữ nội dung này", "i:keep")], 1), tuple(nav)),
+                (*rows([Button("✅ Giữ nội dung này", cb.build("i", "keep"))], 1), tuple(nav)),
             )
         return Reply(
             "4️⃣ Hãy <b>kể lại sự việc</b>: cán bộ đã nói hoặc làm gì, bạn đang làm thủ tục gì. "
@@ -157,7 +158,7 @@ def ask(config: Config, draft: Draft) -> Reply:
             "Nếu chọn ẩn danh, phường vẫn trả lời bạn qua trợ lý này nhưng không biết bạn là ai.",
             (
                 *rows(
-                    [Button("🕶 Ẩn danh (khuyến nghị)", "i:anon"), Button("👤 Cho phường biết tên, liên hệ", "i:share")],
+                    [Button("🕶 Ẩn danh (khuyến nghị)", cb.build("i", "anon")), Button("👤 Cho phường biết tên, liên hệ", cb.build("i", "share"))],
                     1,
                 ),
                 tuple(nav),
@@ -186,7 +187,7 @@ def summary(config: Config, draft: Draft, pledge_text: str | None = None) -> Rep
     ]
     if pledge_text:
         lines.append(pledge_text)
-    buttons = (*rows([Button("📨 Gửi phản ánh", "i:submit"), Button("✏️ Sửa", "i:edit")], 2), (BACK, CANCEL))
+    buttons = (*rows([Button("📨 Gửi phản ánh", cb.build("i", "submit")), Button("✏️ Sửa", cb.build("i", "edit"))], 2), (BACK, CANCEL))
     return Reply("\n".join(lines), buttons)
 
 
@@ -201,7 +202,7 @@ def edit_menu() -> Reply:
         ("photo", "Ảnh"),
         ("identity", "Danh tính"),
     ]
-    return Reply("Bạn muốn sửa mục nào?", rows([Button(label, f"i:goto:{step}") for step, label in fields], 2))
+    return Reply("Bạn muốn sửa mục nào?", rows([Button(label, cb.build("i", "goto", step)) for step, label in fields], 2))
 
 
 def _advance(draft: Draft, next_step: str) -> None:

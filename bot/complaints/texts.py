@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from bot import callbacks as cb
 from bot.categories import CATEGORY_LABELS
 from bot.commitments import Commitment
 from bot.complaints.lifecycle import OPEN, Status
@@ -81,11 +82,11 @@ def case_lines(case: Complaint, unit: str, *, for_ward: bool) -> list[str]:
 def ward_actions(code: str) -> tuple[tuple[Button, ...], ...]:
     return rows(
         [
-            Button("✅ Tiếp nhận", f"w:ack:{code}"),
-            Button("💬 Trả lời", f"w:reply:{code}"),
-            Button("❓ Hỏi thêm", f"w:info:{code}"),
-            Button("✔️ Đã giải quyết", f"w:resolve:{code}"),
-            Button("↪️ Không thuộc thẩm quyền", f"w:notours:{code}"),
+            Button("✅ Tiếp nhận", cb.build("w", "ack", code)),
+            Button("💬 Trả lời", cb.build("w", "reply", code)),
+            Button("❓ Hỏi thêm", cb.build("w", "info", code)),
+            Button("✔️ Đã giải quyết", cb.build("w", "resolve", code)),
+            Button("↪️ Không thuộc thẩm quyền", cb.build("w", "notours", code)),
         ],
         per_row=2,
     )
@@ -123,15 +124,15 @@ def citizen_view(case: Complaint, ward_name: str, history: list[dict], tz: str) 
         lines.append(f"• {when:%d/%m/%Y %H:%M}: {STATUS_LABELS.get(step['status'], step['status'])}")
     buttons = []
     if case.status in OPEN_STATUSES:
-        buttons.append(Button("🗑 Rút phản ánh", f"c:withdraw:{case.code}"))
+        buttons.append(Button("🗑 Rút phản ánh", cb.build("c", "withdraw", case.code)))
     if case.status == Status.RESOLVED:
         buttons += rating_buttons(case.code)
     return Reply("\n".join(lines), rows(buttons, per_row=3))
 
 
 def rating_buttons(code: str) -> list[Button]:
-    stars = [Button("⭐" * n, f"r:{code}:{n}") for n in range(1, 6)]
-    return [*stars, Button("Chưa được giải quyết", f"r:{code}:0")]
+    stars = [Button("⭐" * n, cb.build("r", code, n)) for n in range(1, 6)]
+    return [*stars, Button("Chưa được giải quyết", cb.build("r", code, "0"))]
 
 
 def notify(code: str, text: str, buttons: tuple[tuple[Button, ...], ...] = ()) -> Reply:
