@@ -10,7 +10,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.complaints.store import Store
+from bot.complaints.storage.health import RESTORE_HINT
+from bot.complaints.store import Store, StoreUnavailable
 from bot.config import Config, load_config, resolve
 from bot.conversation import Assistant, KnowledgeHolder
 from bot.knowledge import Knowledge, check_knowledge
@@ -65,8 +66,18 @@ def reload_knowledge(loaded: Loaded, holder: KnowledgeHolder) -> list[Problem]:
 
 
 def open_store(loaded: Loaded) -> Store:
-    """The deployment's database (created and migrated on first use)."""
-    return Store(resolve(loaded.config_path, loaded.config.database))
+    """The deployment's database (created and migrated on first use), checked with `PRAGMA quick_check`.
+
+    Raises `StoreUnavailable` with a message for the operator when it is locked, read-only, corrupt
+    or its folder cannot be created.
+    """
+    path = resolve(loaded.config_path, loaded.config.database)
+    store = Store(path)
+    problems = store.integrity_problems()
+    if problems:
+        store.close()
+        raise StoreUnavailable(f"Cơ sở dữ liệu {path} bị hỏng ({'; '.join(problems)}). {RESTORE_HINT}")
+    return store
 
 
 def make_assistant(loaded: Loaded, store: Store, demo_staff: frozenset[str] = frozenset()) -> Assistant:

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from bot.app import check, default_config_path, load, make_assistant, open_store
-from bot.complaints.store import Store
+from bot.complaints.store import Store, StoreUnavailable
 from bot.config import telegram_token
 from bot.conversation import Incoming
 from bot.replies import to_plain
@@ -66,6 +66,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
+    try:
+        return _main(argv)
+    except StoreUnavailable as exc:
+        print(f"Không khởi động được: {exc}", file=sys.stderr)
+        return 3
+
+
+def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     config_path = args.config or default_config_path()
     command = args.command or "start"

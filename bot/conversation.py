@@ -24,7 +24,7 @@ from bot.categories import CATEGORY_LABELS
 from bot.complaints import cases, intake, lifecycle
 from bot.complaints.codes import normalise_code
 from bot.complaints.routing import channel_int, chat_for, may_act, route_falls_back, unit_name
-from bot.complaints.store import Store
+from bot.complaints.store import StorageFull, Store
 from bot.config import Config
 from bot.knowledge import Knowledge
 from bot.replies import Button, Reply, esc, rows
@@ -319,12 +319,25 @@ class Assistant:
             self.store.clear_session(msg.user)
             return result.replies
         if result.submit:
-            case, replies = cases.submit(self.cases(), msg.user, result.draft)
+            try:
+                case, replies = cases.submit(self.cases(), msg.user, result.draft)
+            except StorageFull:
+                # Rolled back whole: nothing was stored or queued, and the draft is still in the session.
+                log.exception("submission of %s not saved: storage full", msg.user)
+                return [self._not_saved()]
             if case is not None:
                 self.store.clear_session(msg.user)
             return replies
         self.store.save_session(msg.user, result.draft.to_state())
         return result.replies
+
+    def _not_saved(self) -> Reply:
+        return Reply(
+            "⚠️ <b>Phản ánh CHƯA được lưu</b>: máy chủ đang hết chỗ lưu trữ. Bản nháp của bạn vẫn được giữ; "
+            f"bạn bấm “Gửi lại” sau ít phút, hoặc gọi {esc(self.config.hotline_name)} ({esc(self.config.hotline)}) "
+            "nếu việc gấp.",
+            rows([Button("📨 Gửi lại", cb.build("i", "submit"))]),
+        )
 
     # -- sessions ------------------------------------------------------------------------------
 

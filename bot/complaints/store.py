@@ -13,6 +13,7 @@ Safe to use from many threads at once: each thread works on its own connection (
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -37,6 +38,7 @@ from bot.complaints.storage.database import (
     utc_now,
 )
 from bot.complaints.storage.groups import Groups
+from bot.complaints.storage.health import StoreUnavailable, diagnose, quick_check
 from bot.complaints.storage.outbox import (
     CLAIM_LEASE,
     Outbox,
@@ -63,6 +65,7 @@ __all__ = [
     "Outgoing",
     "StorageFull",
     "Store",
+    "StoreUnavailable",
     "complaint_row",
     "iso_utc",
     "parse_time",
@@ -83,14 +86,20 @@ class Store:
         busy_timeout_ms: int = BUSY_TIMEOUT_MS,
         migrations: list[_migrations.Migration] | None = None,
     ) -> None:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.clock = clock
-        self._db = Database(path, busy_timeout_ms=busy_timeout_ms)
         self._local = threading.local()
+        try:
+            if str(path) != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self._db = Database(path, busy_timeout_ms=busy_timeout_ms)
+        except (OSError, sqlite3.Error) as exc:
+            raise diagnose(Path(path), exc) from exc
         try:
             # Looked up at call time so a test may run an older schema by patching this module's MIGRATIONS.
             _migrations.migrate(self._db, self._now, migrations if migrations is not None else MIGRATIONS)
+        except sqlite3.Error as exc:
+            self._db.close()
+            raise diagnose(Path(path), exc) from exc
         except BaseException:
             self._db.close()
             raise
@@ -128,6 +137,10 @@ class Store:
 
     def close(self) -> None:
         self._db.close()
+
+    def integrity_problems(self) -> list[str]:
+        """`PRAGMA quick_check` of the file: empty when it is sound (run at start-up)."""
+        return quick_check(self._db)
 
     def schema_version(self) -> int:
         return _migrations.schema_version(self._db)
