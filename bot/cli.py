@@ -58,6 +58,10 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--pdf", action="store_true", help="also print a PDF with headless Chromium")
     publish = sub.add_parser("publish", help="write the public site (index of wards, one page per ward)")
     publish.add_argument("dir", type=Path, nargs="?", help="output folder (default: report.publish_dir)")
+    backup = sub.add_parser("backup", help="copy the database now (safe while the bot runs)")
+    backup.add_argument("path", nargs="?", type=Path, help="file or folder (default: backup.dir of the config)")
+    restore = sub.add_parser("restore", help="replace the database with a backup that passes the integrity check")
+    restore.add_argument("path", type=Path)
     evaluate = sub.add_parser("eval", help="accuracy on a labelled question file, beside a BM25 baseline")
     evaluate.add_argument("file", type=Path)
     evaluate.add_argument("--errors", action="store_true", help="list the questions answered wrongly")
@@ -123,6 +127,14 @@ def _main(argv: list[str] | None) -> int:
         from bot.publish import publish_command
 
         return publish_command(loaded, args)
+    if command == "backup":
+        from bot.maintenance import backup_command
+
+        return backup_command(loaded, args.path)
+    if command == "restore":
+        from bot.maintenance import restore_command
+
+        return restore_command(loaded, args.path)
     if command == "eval":
         from bot.evaluation import run_evaluation
 

@@ -129,12 +129,12 @@ class Deadlines(BaseModel):
 
 
 class Backup(BaseModel):
-    """Where database backups go and how many are kept."""
+    """Copies of the database: `python -m bot backup` and the running bot's daily copy, with rotation."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    dir: Text = "data/backups"
-    keep: int = Field(default=7, ge=1)
+    dir: Text = "data/backups"  # relative to the config file's folder
+    keep: int = Field(default=7, ge=1)  # how many of the newest daily copies to keep
 
 
 class Config(BaseModel):

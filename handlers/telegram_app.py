@@ -34,6 +34,7 @@ from bot.app import Loaded, make_assistant, open_store
 from bot.complaints import deadlines, outbox
 from bot.complaints.outbox import DeliveryError
 from bot.complaints.routing import Route, chat_for
+from bot.complaints.storage import backup as backups
 from bot.complaints.store import OutboxItem, Store
 from bot.config import Config, resolve, telegram_token
 from bot.conversation import Assistant, Incoming
@@ -225,6 +226,22 @@ class TelegramChannel:
         if site is not None:
             log.info("public site written: %s (%d ward pages)", site.index, len(site.ward_pages))
 
+    async def backup(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """JobQueue callback (hourly): a copy of the database once a day, older copies rotated."""
+        folder = context.job.data if context.job else None
+        if folder is None:
+            return
+        store = self.assistant.store
+        try:
+            result = await asyncio.to_thread(
+                backups.daily, store.path, folder, self.assistant.config.backup.keep, dt.datetime.now(dt.UTC)
+            )
+        except backups.BackupError:
+            log.exception("daily backup failed")
+            return
+        if result.made:
+            log.info("daily backup: %s (deleted %d old)", result.made, len(result.deleted))
+
     async def deliver(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """JobQueue callback: one pass of the outbox worker."""
         sender = self.sender(context.bot)
@@ -247,10 +264,14 @@ def base_url(config: Config) -> str | None:
 
 
 def build_application(
-    assistant: Assistant, token: str, api_base_url: str | None = None, publish_dir: Path | None = None
+    assistant: Assistant,
+    token: str,
+    api_base_url: str | None = None,
+    publish_dir: Path | None = None,
+    backup_dir: Path | None = None,
 ) -> Application:
     """The python-telegram-bot Application wired to the core, with the outbox on its JobQueue (and
-    the daily public site when `publish_dir` is given)."""
+    the daily public site when `publish_dir` is given, the daily database copy into `backup_dir`)."""
     config = assistant.config
     builder = (
         Application.builder()
@@ -282,6 +303,8 @@ def build_application(
     if publish_dir is not None:
         # Every 15 minutes, cheap when nothing is due: catches up soon after a restart or downtime.
         app.job_queue.run_repeating(channel.publish, interval=900, first=30, name="publish")
+    if backup_dir is not None:
+        app.job_queue.run_repeating(channel.backup, interval=3600, first=60, name="backup", data=backup_dir)
     return app
 
 
@@ -296,7 +319,8 @@ def run(loaded: Loaded) -> int:
     assistant = make_assistant(loaded, open_store(loaded))
     publish = loaded.config.report.publish_dir
     publish_dir = resolve(loaded.config_path, publish) if publish else None
-    app = build_application(assistant, token, base_url(loaded.config), publish_dir)
+    backup_dir = resolve(loaded.config_path, loaded.config.backup.dir)
+    app = build_application(assistant, token, base_url(loaded.config), publish_dir, backup_dir)
     settings = loaded.config.telegram
     if settings.mode == "webhook":
         secret = os.environ.get("TELEGRAM_WEBHOOK_SECRET")
