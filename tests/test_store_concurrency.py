@@ -91,3 +91,14 @@ def test_transactions_cannot_nest(tmp_path: Path) -> None:
     assert store.load_session("tg:1") == (None, None)
     store.save_session("tg:1", {"flow": "answer"})
     assert store.load_session("tg:1")[0] == {"flow": "answer"}
+
+
+def test_connections_of_finished_threads_are_closed(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    for n in range(20):
+        thread = threading.Thread(target=store.save_session, args=(f"tg:{n}", {"n": n}))
+        thread.start()
+        thread.join()
+    store.get("K7MA-Q9X3")  # this thread opens (or reuses) its connection and prunes the dead ones
+    assert len(store.database._connections) <= 2
+    assert store.load_session("tg:19")[0] == {"n": 19}

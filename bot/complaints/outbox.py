@@ -187,9 +187,13 @@ async def deliver_one(
     delivers it later, once.
     """
     ledger = ledger if ledger is not None else Ledger()
-    if not await _store_call(store.claim, item_id):
+    try:
+        if not await _store_call(store.claim, item_id):
+            return False
+        item = await _store_call(store.outbox_item, item_id)
+    except sqlite3.Error:
+        log.exception("outbox %s: could not claim it for immediate delivery; the worker will send it", item_id)
         return False
-    item = await _store_call(store.outbox_item, item_id)
     if item is None or item.sent_at is not None:
         return False
     return await _deliver(store, sender, item, fallback, max_backoff, ledger) != "failed"

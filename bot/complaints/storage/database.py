@@ -118,7 +118,7 @@ class Database:
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self._registry_lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
+        self._connections: dict[threading.Thread, sqlite3.Connection] = {}
         self._closed = False
         self.connection()  # open now, so a bad path fails at start-up and not on the first message
 
@@ -151,14 +151,18 @@ class Database:
             self._local.conn = conn
             self._local.in_write = False
             with self._registry_lock:
-                self._connections.append(conn)
+                # Threads come and go (worker pools shrink): close what the finished ones left open.
+                for thread in [t for t in self._connections if not t.is_alive()]:
+                    with suppress(sqlite3.Error):
+                        self._connections.pop(thread).close()
+                self._connections[threading.current_thread()] = conn
         return conn
 
     def close(self) -> None:
         """Close every thread's connection (at shutdown, when no thread uses the store any more)."""
         self._closed = True
         with self._registry_lock:
-            connections, self._connections = self._connections, []
+            connections, self._connections = list(self._connections.values()), {}
         for conn in connections:
             with suppress(sqlite3.Error):
                 conn.close()
