@@ -244,7 +244,7 @@ def test_a_money_story_filed_as_nuisance_goes_up_as_extortion_and_the_citizen_is
     assert (case.route, case.category, case.sensitive) == (SUPERVISOR_ROUTE, "doi-tien", True)
     assert "có việc đòi tiền" in text_of(replies)
     assert "Đòi tiền, nhũng nhiễu" in text_of(replies)
-    [forward] = outbox_of(assistant.store, case.code)
+    [forward] = outbox_of(assistant.store, case.code, "forward")
     assert forward.target == SUPERVISOR_ROUTE
 
 
