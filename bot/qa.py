@@ -124,9 +124,9 @@ def referral_answer(knowledge: Knowledge, referral_id: str) -> Reply:
     if ref.verified == "partial":
         lines.append("<i>Một số chi tiết liên hệ có thể thay đổi; bạn kiểm tra lại với cơ quan trước khi đến.</i>")
     buttons = [
-        Button(f"📋 {knowledge.procedures[pid].name[:56]}", f"p:{pid}") for pid in ref.related if pid in knowledge.procedures
+        Button(f"📋 {knowledge.procedures[pid].name[:56]}", cb.build("p", pid)) for pid in ref.related if pid in knowledge.procedures
     ]
-    buttons.append(Button("🏠 Menu", "m:start"))
+    buttons.append(Button("🏠 Menu", cb.build("m", "start")))
     return Reply("\n\n".join(lines), rows(buttons))
 
 
@@ -136,7 +136,7 @@ def keep_procedure_at_hand(knowledge: Knowledge, understanding: Understanding, r
     if not named or not replies:
         return replies
     proc = knowledge.procedures[named[0].id]
-    button = Button(f"📋 Xem thủ tục: {proc.name[:48]}", f"p:{proc.id}")
+    button = Button(f"📋 Xem thủ tục: {proc.name[:48]}", cb.build("p", proc.id))
     first = replies[0]
     return [dataclasses.replace(first, buttons=(*first.buttons, (button,))), *replies[1:]]
 
