@@ -50,6 +50,12 @@ class LexiconFile(BaseModel):
     official_fees: list[Text] = Field(default_factory=list)
     # Money the law gives ("xin tiền mai táng phí", "hỗ trợ"): asking for it is a question.
     benefits: list[Text] = Field(default_factory=list)
+    # The other side of a private matter (employer, neighbour, seller, landlord, bank): misconduct
+    # told about them is a dispute for a court or an inspectorate, not a complaint about the ward.
+    private_parties: list[Text] = Field(default_factory=list)
+    # Words naming a public office or its people; narrower than admin_context ("hồ sơ", "giấy tờ"
+    # are papers of private matters too).
+    public_office: list[Text] = Field(default_factory=list)
 
 
 # An amount of money as people type it, folded: "500 nghin", "500k", "2 trieu", "vai xi", "3 chi vang".
@@ -133,6 +139,8 @@ class Lexicon:
     money_verbs: Cues = Cues(None)
     official_fees: Cues = Cues(None)
     benefits: Cues = Cues(None)
+    private_parties: Cues = Cues(None)
+    public_office: Cues = Cues(None)
 
     @cached_property
     def aspect_words(self) -> frozenset[str]:
@@ -194,6 +202,8 @@ class Lexicon:
             money_verbs=Cues.of(data.money_verbs),
             official_fees=Cues.of(data.official_fees),
             benefits=Cues.of(data.benefits),
+            private_parties=Cues.of(data.private_parties),
+            public_office=Cues.of(data.public_office),
         )
 
 

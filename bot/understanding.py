@@ -204,7 +204,17 @@ def understand(knowledge: Knowledge, question: str) -> Understanding:
         best = max(posterior, key=posterior.get)  # type: ignore[arg-type]
         top = ruled.candidates[0].score if ruled.candidates else 0.0
         sure = posterior[best] >= MODEL_OVERRIDE
-        at_office = knowledge.lexicon.admin_context.count(knowledge.lexicon.expand(fold(question))) > 0
+        lex = knowledge.lexicon
+        folded = lex.expand(fold(question))
+        at_office = lex.admin_context.count(folded) > 0
+        # A question ("... nộp hồ sơ ở đâu?") that names no official and tells no incident, or a
+        # story about an employer or a neighbour, is not a complaint about the ward however it sounds.
+        text = clean(question)
+        asks = _asks_question(knowledge, text, lex.expand(fold(_focus(text))))
+        told = any(cue not in _WEAK_REPORT for cue in lex.complaint_report.find(folded))
+        plain_question = asks and not told and not lex.officials.count(folded)
+        if best == "complaint" and (plain_question or _private_matter(knowledge, folded)):
+            sure = False
         if ruled.kind == "none" and best in ("complaint", "commitment") and sure and at_office:
             return _replace_kind(knowledge, ruled, best)
         if ruled.kind == "commitment" and best == "procedure" and sure and top >= ACCEPT_SCORE:
@@ -245,6 +255,20 @@ def _decide_by_body(knowledge: Knowledge, text: str, close: list[Candidate]) -> 
 
 _WEAK_REPORT = frozenset({"ma khong", "ma van"})
 
+# Time spent or visits made, told as a number ("đã 7 tháng", "đi 3 lần", "mất gần một năm"): with a
+# conduct cue and no question, the story of a late or bounced dossier. "một lần" alone is a lump
+# sum ("bảo hiểm xã hội một lần"), and "mấy ngày" asks, so neither counts.
+_ELAPSED = re.compile(
+    r"\b(?:(?:\d+|hai|ba|bon|nam|sau|bay|tam|chin|muoi|nhieu)\s+(?:lan|thang|tuan|ngay|nam)"
+    r"|mot\s+(?:thang|nam|tuan))\b"
+)
+
+
+def _private_matter(knowledge: Knowledge, folded: str) -> bool:
+    """The message is about a private party (employer, seller, neighbour) and names no public office."""
+    lex = knowledge.lexicon
+    return bool(lex.private_parties.count(folded)) and not (lex.public_office.count(folded) or lex.officials.count(folded))
+
 
 def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
     """Cue phrases and match scores alone."""
@@ -264,8 +288,9 @@ def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
     complaint_text = lex.benefits.remove(folded)
     # Money demanded at an office or by an official; neighbourhood funds and prices are not conduct.
     at_office = lex.admin_context.count(folded) or lex.officials.count(folded)
-    money = lex.tells_money_demanded(folded) and bool(at_office)
-    complaint = lex.complaint.count(complaint_text)
+    private = _private_matter(knowledge, folded)
+    money = lex.tells_money_demanded(folded) and bool(at_office) and not private
+    complaint = 0 if private else lex.complaint.count(complaint_text)
     weak_commitment = lex.commitment_weak.count(folded)
     commitment = lex.commitment.count(lex.commitment_weak.remove(folded))
     asks = _asks_question(knowledge, text, focus_folded)
@@ -274,6 +299,14 @@ def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
     # thích có được không?"), so a question about the rules needs a stronger sign of a told incident.
     told = any(cue not in _WEAK_REPORT for cue in lex.complaint_report.find(folded))
     soft_complaint = lex.officials.count(folded) and lex.misconduct_soft.count(folded) and not asks
+    # A late or bounced dossier told with its numbers, even when no official is named.
+    elapsed_story = (
+        bool(_ELAPSED.search(folded))
+        and lex.misconduct_soft.count(folded) > 0
+        and lex.admin_context.count(folded) > 0
+        and not asks
+        and not private
+    )
     best_commitment = commitments[0].score if commitments else 0.0
     names_procedure = top >= ACCEPT_SCORE and (top >= CLEAR_PROCEDURE_SCORE or not commitment) and top > best_commitment
     referral = find_referral(knowledge, folded)
@@ -294,9 +327,11 @@ def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
         return as_kind("referral", referral[0])
     if complaint and not (asks and commitment and not told):
         return as_kind("complaint")
-    if (commitment or weak_commitment) and narrates and not asks and not names_procedure:
+    if (commitment or weak_commitment) and narrates and not asks and not names_procedure and not private:
         return as_kind("complaint")  # "hồ sơ của tôi trễ hẹn mà ...": a report, not a question
     if soft_complaint and narrates:  # an incident told about an official, even if it names a procedure
+        return as_kind("complaint")
+    if elapsed_story:
         return as_kind("complaint")
     if commitment and not names_procedure:
         return as_kind("commitment")

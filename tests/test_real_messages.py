@@ -147,3 +147,48 @@ def test_a_told_situation_matches_and_its_advice_comes_first(tmp_path: Path) -> 
     assert (result.kind, result.procedure_id, result.situation_id) == ("procedure", "can-cuoc.cap", "ba-liet-giuong")
     lines = show_procedure(knowledge, "can-cuoc.cap", None, result.situation_id).text.split("\n")
     assert lines[1].startswith("📌") and "đến tận nhà" in lines[1]
+
+
+@pytest.mark.parametrize(
+    "story",
+    [
+        "Nộp hồ sơ cấp sổ đỏ từ tháng 3 đến giờ đã 7 tháng mà vẫn chưa có, hỏi thì bảo chờ",
+        "Tôi đi lại phường 4 lần để làm giấy xác nhận độc thân, lần nào cũng bảo thiếu giấy",
+        "Hồ sơ chuyển quyền sử dụng đất nộp từ đầu năm, đến nay đã 5 tháng vẫn nằm im",
+    ],
+)
+def test_a_late_dossier_told_with_its_numbers_is_a_complaint(knowledge, story: str) -> None:
+    assert understand(knowledge, story).kind == "complaint"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # Misconduct of an employer, a seller or a neighbour is not about the ward's desk.
+        "Công ty cho tôi nghỉ việc mà không trả tháng lương cuối, tôi khiếu nại ở đâu?",
+        "Tôi đặt cọc mua đất 100 triệu nhưng bên bán không bán nữa, tôi có đòi lại được tiền cọc không?",
+        "Tôi muốn tố cáo hàng xóm buôn bán ma túy",
+        # A plain question naming no official is not a complaint, whatever the intent model thinks.
+        "Tôi muốn chuyển trường cho con từ Hà Nội về quê thì cần giấy tờ gì?",
+        "Chồng tôi thường xuyên đánh đập tôi, tôi muốn chấm dứt hôn nhân thì nộp hồ sơ ở đâu?",
+    ],
+)
+def test_private_disputes_and_plain_questions_are_not_complaints(knowledge, question: str) -> None:
+    assert understand(knowledge, question).kind in ("referral", "none")
+
+
+def test_a_complaint_about_the_office_still_counts_when_a_private_party_is_named(knowledge) -> None:
+    story = "Chủ trọ đã đăng ký tạm trú cho tôi nhưng cán bộ công an phường bắt đóng 200 nghìn mới xác nhận"
+    assert understand(knowledge, story).kind == "complaint"
+
+
+@pytest.mark.parametrize(
+    ("question", "referral"),
+    [
+        ("Tôi cho người quen vay 200 triệu, giờ họ không trả nợ thì tôi phải làm sao?", "toa-an"),
+        ("Mẹ tôi bị mất thẻ bảo hiểm y tế, xin cấp lại ở đâu?", "bhxh"),
+    ],
+)
+def test_debts_deposits_and_health_insurance_cards_are_referred(knowledge, question: str, referral: str) -> None:
+    result = understand(knowledge, question)
+    assert (result.kind, result.referral_id) == ("referral", referral)
