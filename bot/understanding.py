@@ -259,7 +259,7 @@ _WEAK_REPORT = frozenset({"ma khong", "ma van"})
 # conduct cue and no question, the story of a late or bounced dossier. "một lần" alone is a lump
 # sum ("bảo hiểm xã hội một lần"), and "mấy ngày" asks, so neither counts.
 _ELAPSED = re.compile(
-    r"\b(?:(?:\d+|hai|ba|bon|nam|sau|bay|tam|chin|muoi|nhieu)\s+(?:lan|thang|tuan|ngay|nam)"
+    r"\b(?:(?:\d+|hai|ba|bon|nam|sau|bay|tam|chin|muoi|chuc|nhieu)\s+(?:lan|thang|tuan|ngay|nam)"
     r"|mot\s+(?:thang|nam|tuan))\b"
 )
 
@@ -292,7 +292,8 @@ def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
     money = lex.tells_money_demanded(folded) and bool(at_office) and not private
     complaint = 0 if private else lex.complaint.count(complaint_text)
     weak_commitment = lex.commitment_weak.count(folded)
-    commitment = lex.commitment.count(lex.commitment_weak.remove(folded))
+    # What the desk has pledged is asked of the office: "có quyền yêu cầu" a neighbour is not that.
+    commitment = 0 if private else lex.commitment.count(lex.commitment_weak.remove(folded))
     asks = _asks_question(knowledge, text, focus_folded)
     narrates = lex.complaint_report.count(folded) > 0
     # "mà không" narrates in a story but also joins a rights question ("từ chối ... mà không giải

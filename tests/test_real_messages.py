@@ -192,3 +192,11 @@ def test_a_complaint_about_the_office_still_counts_when_a_private_party_is_named
 def test_debts_deposits_and_health_insurance_cards_are_referred(knowledge, question: str, referral: str) -> None:
     result = understand(knowledge, question)
     assert (result.kind, result.referral_id) == ("referral", referral)
+
+
+def test_visits_counted_in_tens_and_a_neighbours_wall_are_read_as_people_tell_them(knowledge) -> None:
+    assert understand(knowledge, "Đã phải đi lại từ nhà đến UBND hàng chục lần mà vẫn chưa xong giấy khai sinh").kind == "complaint"
+    # "có quyền yêu cầu" a neighbour is not a question about the desk's pledges.
+    wall = "Nhà hàng xóm xây tường lấn lên đất nhà tôi. Vậy tôi có quyền yêu cầu họ phá đi xây lại không?"
+    result = understand(knowledge, wall)
+    assert (result.kind, result.procedure_id) == ("procedure", "dat-dai.hoa-giai-tranh-chap")
