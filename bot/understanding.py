@@ -167,15 +167,36 @@ def _procedure_candidates(knowledge: Knowledge, text: str, focus: str) -> list[C
     return index.search(text)
 
 
+def _told_before_the_question(knowledge: Knowledge, focus: str) -> bool:
+    """The matter a referral is about comes before a turn word and the question after it names a
+    ward procedure on its own ("bố mẹ tôi ly hôn, giờ tôi muốn đổi họ theo mẹ"): it is background."""
+    parts = _TURN.split(focus)
+    if len(parts) < 2 or not has_letters(parts[-1]):
+        return False
+    lex = knowledge.lexicon
+    question = lex.expand(fold(parts[-1]))
+    if find_referral(knowledge, question):
+        return False
+    clause = knowledge.procedure_index.search(parts[-1], limit=1)
+    return bool(clause) and clause[0].score >= ACCEPT_SCORE + CLAUSE_MARGIN
+
+
 # A referral phrase ("ly hôn", "tử tuất") wins over a procedure match below this score; a procedure
 # named this clearly ("đăng ký kết hôn với người nước ngoài") keeps the answer.
 REFERRAL_YIELD = 0.8
 
 
-def _referral_wins(knowledge: Knowledge, referral_id: str, folded: str, candidates: list[Candidate]) -> bool:
+# A referral phrase this long ("đang sống ở nước ngoài", "mai táng phí bảo hiểm xã hội") tells the
+# matter itself, not a word in passing: it beats even a clearly named procedure of the ward, unless
+# the referral points to that procedure.
+DECISIVE_REFERRAL_WORDS = 5
+
+
+def _referral_wins(knowledge: Knowledge, referral: tuple[str, int], folded: str, candidates: list[Candidate]) -> bool:
     """A referral phrase beats the procedure match unless a procedure is named clearly, or the
     message names a ward procedure the referral itself points to (land dispute mediation, the
     joint death registration that also files the funeral allowance)."""
+    referral_id, words = referral
     top = candidates[0] if candidates else None
     if top is None:
         return True
@@ -186,7 +207,7 @@ def _referral_wins(knowledge: Knowledge, referral_id: str, folded: str, candidat
         again = knowledge.procedure_index.search(rest, limit=1)
         if again and again[0].id in related and again[0].score >= ACCEPT_SCORE:
             return False
-    return top.score < REFERRAL_YIELD
+    return top.score < REFERRAL_YIELD or words >= DECISIVE_REFERRAL_WORDS
 
 
 # The intent model overrides the cue rules only when it is this sure.
@@ -311,6 +332,8 @@ def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
     best_commitment = commitments[0].score if commitments else 0.0
     names_procedure = top >= ACCEPT_SCORE and (top >= CLEAR_PROCEDURE_SCORE or not commitment) and top > best_commitment
     referral = find_referral(knowledge, folded)
+    if referral and _told_before_the_question(knowledge, focus):
+        referral = None
 
     def as_kind(kind: Kind, referral_id: str | None = None) -> Understanding:
         return Understanding(
@@ -324,7 +347,7 @@ def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
 
     if money and not (asks and commitment and not told):
         return as_kind("complaint")  # money demanded, in any words, is a complaint
-    if referral and not (complaint and at_office) and _referral_wins(knowledge, referral[0], folded, candidates):
+    if referral and not (complaint and at_office) and _referral_wins(knowledge, referral, folded, candidates):
         return as_kind("referral", referral[0])
     if complaint and not (asks and commitment and not told):
         return as_kind("complaint")

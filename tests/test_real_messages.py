@@ -200,3 +200,31 @@ def test_visits_counted_in_tens_and_a_neighbours_wall_are_read_as_people_tell_th
     wall = "Nhà hàng xóm xây tường lấn lên đất nhà tôi. Vậy tôi có quyền yêu cầu họ phá đi xây lại không?"
     result = understand(knowledge, wall)
     assert (result.kind, result.procedure_id) == ("procedure", "dat-dai.hoa-giai-tranh-chap")
+
+
+@pytest.mark.parametrize(
+    ("question", "referral"),
+    [
+        ("Bà nội tôi hưởng lương hưu, mất tháng trước, ai được nhận tiền mai táng và nhận ở đâu?", "bhxh"),
+        ("Tôi bị phạt vì không đội mũ bảo hiểm, biên bản hẹn 7 ngày lên nộp phạt, quá hạn thì sao?", "csgt"),
+        ("Xe của tôi bị công an tạm giữ 30 ngày, muốn lấy xe ra thì cần giấy tờ gì?", "csgt"),
+        # Living abroad, told by the country's name, outweighs a clearly named passport question.
+        ("Tôi đang sống ở Úc, hộ chiếu Việt Nam hết hạn, gia hạn ở đâu?", "lanh-su"),
+    ],
+)
+def test_pensions_fines_and_living_abroad_are_referred(knowledge, question: str, referral: str) -> None:
+    result = understand(knowledge, question)
+    assert (result.kind, result.referral_id) == ("referral", referral)
+
+
+@pytest.mark.parametrize(
+    ("question", "expect"),
+    [
+        # The referral's matter told before "giờ", with a ward procedure asked after it.
+        ("Bố mẹ tôi ly hôn, giờ tôi muốn đổi họ theo mẹ thì làm ở đâu?", "ho-tich.thay-doi-cai-chinh"),
+        ("Bà nội tôi 78 tuổi, không có lương hưu, không hưởng bảo hiểm xã hội, đăng ký trợ cấp hưu trí xã hội ở đâu?", "bao-tro.huu-tri-xa-hoi"),
+    ],
+)
+def test_a_matter_told_as_background_keeps_the_ward_answer(knowledge, question: str, expect: str) -> None:
+    result = understand(knowledge, question)
+    assert (result.kind, result.procedure_id) == ("procedure", expect)
