@@ -43,6 +43,11 @@ class Knowledge:
         index and only ambiguous questions need it, so start-up does not pay for it."""
         return PhraseIndex([(p.id, _body(p)) for p in self.procedures.values()], self.lexicon)
 
+    @cached_property
+    def entry_texts(self) -> dict[str, str]:
+        """Procedure id -> all its text, folded; built on first use like the body index."""
+        return {p.id: _entry_text(p, self.lexicon) for p in self.procedures.values()}
+
 
 def check_knowledge(directory: Path) -> tuple[Knowledge | None, list[Problem]]:
     """Load everything under `directory`; return the knowledge (None if unusable) and all problems."""
@@ -94,6 +99,12 @@ def build_knowledge(
 
 def _situation_phrases(proc: Procedure) -> list[str]:
     return [phrase for situation in proc.situations for phrase in situation.phrases]
+
+
+def _entry_text(proc: Procedure, lexicon: Lexicon) -> str:
+    """Everything an entry says, folded and expanded like a message, for whole-word lookups."""
+    parts = [proc.name, *proc.aliases, *_body(proc), *(p for s in proc.situations for p in s.phrases)]
+    return " " + " ".join(lexicon.expand(fold(part)) for part in parts) + " "
 
 
 def _body(proc: Procedure) -> list[str]:

@@ -56,6 +56,9 @@ class LexiconFile(BaseModel):
     # Words naming a public office or its people; narrower than admin_context ("hồ sơ", "giấy tờ"
     # are papers of private matters too).
     public_office: list[Text] = Field(default_factory=list)
+    # Nouns that name a matter of their own (war invalids, maternity pay, a labour contract): an
+    # entry that never mentions the one a message names is not what the message asks about.
+    domain_terms: list[Text] = Field(default_factory=list)
 
 
 # An amount of money as people type it, folded: "500 nghin", "500k", "2 trieu", "vai xi", "3 chi vang".
@@ -141,6 +144,7 @@ class Lexicon:
     benefits: Cues = Cues(None)
     private_parties: Cues = Cues(None)
     public_office: Cues = Cues(None)
+    domain_terms: Cues = Cues(None)
 
     @cached_property
     def aspect_words(self) -> frozenset[str]:
@@ -204,6 +208,7 @@ class Lexicon:
             benefits=Cues.of(data.benefits),
             private_parties=Cues.of(data.private_parties),
             public_office=Cues.of(data.public_office),
+            domain_terms=Cues.of(data.domain_terms),
         )
 
 

@@ -285,6 +285,15 @@ _ELAPSED = re.compile(
 )
 
 
+def _entries_cover_terms(knowledge: Knowledge, folded: str, procedure_ids: list[str]) -> bool:
+    """Whether one of the entries mentions the matter nouns the message names (or it names none)."""
+    terms = knowledge.lexicon.domain_terms.find(folded)
+    if not terms:
+        return True
+    texts = knowledge.entry_texts
+    return any(f" {term} " in texts[pid] for pid in procedure_ids for term in terms)
+
+
 def _private_matter(knowledge: Knowledge, folded: str) -> bool:
     """The message is about a private party (employer, seller, neighbour) and names no public office."""
     lex = knowledge.lexicon
@@ -370,6 +379,8 @@ def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
         # ("xe máy nào đi đường dài ít hao xăng"): not a question for the one-stop desk.
         return as_kind("none")
     close = [c for c in candidates if c.score >= ACCEPT_SCORE and top - c.score < AMBIGUITY_MARGIN]
+    if not _entries_cover_terms(knowledge, folded, [c.id for c in close] or [candidates[0].id]):
+        return as_kind("none")
     best = candidates[0].id
     decided = _decide_by_body(knowledge, text, close)
     if decided is not None:

@@ -228,3 +228,24 @@ def test_pensions_fines_and_living_abroad_are_referred(knowledge, question: str,
 def test_a_matter_told_as_background_keeps_the_ward_answer(knowledge, question: str, expect: str) -> None:
     result = understand(knowledge, question)
     assert (result.kind, result.procedure_id) == ("procedure", expect)
+
+
+def test_a_matter_no_entry_mentions_is_declined_not_guessed(knowledge) -> None:
+    # The catalogue has no entry for war invalids' relatives: the social-assistance sheets are not it.
+    question = "Bố tôi là thương binh vừa mất, gia đình có được trợ cấp gì không?"
+    assert understand(knowledge, question).kind == "none"
+
+
+def test_a_matter_noun_the_entry_mentions_still_answers(tmp_path: Path) -> None:
+    import shutil
+
+    knowledge_dir = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", knowledge_dir)
+    catalogue = knowledge_dir / "procedures" / "bao-tro.yaml"
+    text = catalogue.read_text(encoding="utf-8")
+    # An entry that names war invalids (as the coming người có công family will) answers them.
+    catalogue.write_text(text.replace("  aliases:\n", "  aliases:\n    - trợ cấp thân nhân thương binh\n", 1), encoding="utf-8")
+    loaded, problems = check_knowledge(knowledge_dir)
+    assert loaded is not None, problems
+    result = understand(loaded, "Bố tôi là thương binh vừa mất, gia đình có được trợ cấp thân nhân thương binh không?")
+    assert result.kind in ("procedure", "ambiguous")
