@@ -15,6 +15,8 @@ from bot.complaints.store import Store, StoreUnavailable
 from bot.config import Config, load_config, resolve
 from bot.conversation import Assistant, KnowledgeHolder
 from bot.knowledge import Knowledge, check_knowledge
+from bot.privacy.cipher import FieldCipher
+from bot.privacy.keys import DataKeyError, finish_rotation, load_key, pending_key
 from bot.yamlsource import InvalidKnowledge, Problem
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -66,13 +68,24 @@ def reload_knowledge(loaded: Loaded, holder: KnowledgeHolder) -> list[Problem]:
 
 
 def open_store(loaded: Loaded) -> Store:
-    """The deployment's database (created and migrated on first use), checked with `PRAGMA quick_check`.
+    """The deployment's database (created and migrated on first use), sealed with its data key and
+    checked with `PRAGMA quick_check`.
 
-    Raises `StoreUnavailable` with a message for the operator when it is locked, read-only, corrupt
-    or its folder cannot be created.
+    The key comes from MOTCUA_DATA_KEY or the key file beside the config (bot.privacy.keys); a
+    rotation interrupted after the database was re-encrypted is finished here. Raises
+    `StoreUnavailable` with a message for the operator when the database is locked, read-only,
+    corrupt or its folder cannot be created, and `DataKeyError` when the key is not the database's.
     """
     path = resolve(loaded.config_path, loaded.config.database)
-    store = Store(path)
+    key = load_key(loaded.config_path, path.parent, backup_dir=resolve(loaded.config_path, loaded.config.backup.dir))
+    try:
+        store = Store(path, cipher=FieldCipher(key))
+    except DataKeyError:
+        pending = pending_key(loaded.config_path)
+        if pending is None or key.source == "env":
+            raise
+        store = Store(path, cipher=FieldCipher(pending))
+        finish_rotation(loaded.config_path)
     problems = store.integrity_problems()
     if problems:
         store.close()

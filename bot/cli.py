@@ -15,6 +15,7 @@ from bot.app import check, default_config_path, load, make_assistant, open_store
 from bot.complaints.store import Store, StoreUnavailable
 from bot.config import telegram_token
 from bot.conversation import Incoming
+from bot.privacy.keys import DataKeyError
 from bot.replies import to_plain
 from bot.understanding import understand
 from bot.yamlsource import InvalidKnowledge
@@ -62,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     backup.add_argument("path", nargs="?", type=Path, help="file or folder (default: backup.dir of the config)")
     restore = sub.add_parser("restore", help="replace the database with a backup that passes the integrity check")
     restore.add_argument("path", type=Path)
+    rotate = sub.add_parser("rotate-key", help="re-encrypt personal data under a new data key (stop the bot first)")
+    rotate.add_argument("--out", type=Path, help="where to write the new key when MOTCUA_DATA_KEY is used")
     evaluate = sub.add_parser("eval", help="accuracy on a labelled question file, beside a BM25 baseline")
     evaluate.add_argument("file", type=Path)
     evaluate.add_argument("--errors", action="store_true", help="list the questions answered wrongly")
@@ -95,6 +98,14 @@ def _main(argv: list[str] | None) -> int:
         return 2
     if command == "start":
         command = "run" if telegram_token() else "chat"
+    try:
+        return _dispatch(loaded, command, args)
+    except DataKeyError as exc:
+        print(f"Không mở được dữ liệu: {exc}", file=sys.stderr)
+        return 2
+
+
+def _dispatch(loaded, command: str, args: argparse.Namespace) -> int:
     if command == "chat":
         from handlers.terminal import TERMINAL_USER, chat
 
@@ -139,6 +150,10 @@ def _main(argv: list[str] | None) -> int:
         from bot.evaluation import run_evaluation
 
         return run_evaluation(loaded.knowledge, args.file, show_errors=args.errors)
+    if command == "rotate-key":
+        from bot.privacy.rotation import rotate_key
+
+        return rotate_key(loaded, args.out)
     return 1
 
 

@@ -100,6 +100,18 @@ class Report(BaseModel):
     publish_months: int = Field(default=12, ge=1, le=60)  # the public site covers this many months up to today
 
 
+class Retention(BaseModel):
+    """How long personal data is kept (Law 91/2025/QH15: no longer than its purpose needs)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    identity_months: int = Field(default=24, ge=1)  # identity and free text, counted from a case's closing
+    drafts_days: int = Field(default=30, ge=1)  # an unfinished intake nobody came back to
+    sessions_days: int = Field(default=90, ge=1)  # any other conversation state
+    delivered_days: int = Field(default=30, ge=1)  # the text of messages already delivered (outbox)
+    purge_time: Annotated[str, StringConstraints(pattern=r"^\d{2}:\d{2}$")] = "03:00"  # daily, local time
+
+
 class CategoryDeadline(BaseModel):
     """Overrides of the deadlines for one complaint category."""
 
@@ -157,6 +169,7 @@ class Config(BaseModel):
     deadlines: Deadlines = Deadlines()
     backup: Backup = Backup()
     report: Report = Report()
+    retention: Retention = Retention()
 
     def ward(self, code: str) -> Ward | None:
         return next((w for w in self.wards if w.code == code), None)

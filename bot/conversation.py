@@ -27,6 +27,7 @@ from bot.complaints.routing import channel_int, chat_for, may_act, route_falls_b
 from bot.complaints.store import StorageFull, Store
 from bot.config import Config
 from bot.knowledge import Knowledge
+from bot.privacy import rights
 from bot.replies import Button, Reply, esc, rows
 from bot.understanding import Understanding, understand
 from bot.yamlsource import Problem
@@ -155,6 +156,8 @@ class Assistant:
             return [self._lookup(msg, argument)]
         if command == "/capnhat":
             return [self._reload(msg)]
+        if command == "/dulieu":
+            return [self._my_data(msg)]
         return [Reply("Tôi chưa hiểu lệnh này. Gõ /trogiup để xem các lệnh.", qa.menu_buttons())]
 
     def _register_group(self, msg: Incoming, code_text: str) -> Reply:
@@ -227,13 +230,13 @@ class Assistant:
         # Button data comes from the client and can be forged: only what the codec parses reaches a handler.
         callback = cb.parse(data)
         if callback is None:
-            log.warning("refused callback data %r from %s", data[:100], msg.user)
+            log.warning("refused callback data %r", data[:100])  # never who sent it: logs carry no identity
             return [Reply(cb.EXPIRED, () if msg.chat else qa.menu_buttons())]
         try:
             return self._dispatch_button(msg, data, callback)
         except (ValueError, KeyError, IndexError):
             # A well-formed button whose arguments no longer make sense (a stale id...): still no error page.
-            log.exception("button %r from %s failed", data, msg.user)
+            log.exception("button %r failed", data)
             return [Reply(cb.EXPIRED, () if msg.chat else qa.menu_buttons())]
 
     def _dispatch_button(self, msg: Incoming, data: str, callback: cb.Callback) -> list[Reply]:
@@ -259,6 +262,8 @@ class Assistant:
             return self._ward_button(msg, rest)
         if kind in ("c", "r"):
             return self._citizen_button(msg, kind, rest)
+        if kind == "d" and not msg.chat:
+            return [self._data_button(msg, rest)]
         log.warning("callback prefix %r is registered but has no handler", kind)
         return [Reply(cb.EXPIRED, qa.menu_buttons())]
 
@@ -314,7 +319,9 @@ class Assistant:
         return started.replies
 
     def _intake_event(self, msg: Incoming, draft: intake.Draft, text: str | None, button: str | None) -> list[Reply]:
-        result = intake.step(self.config, draft, text=text, button=button, photo=msg.photo, today=self.today())
+        result = intake.step(
+            self.config, draft, text=text, button=button, photo=msg.photo, today=self.today(), now=self.clock()
+        )
         if result.draft is None:
             self.store.clear_session(msg.user)
             return result.replies
@@ -323,7 +330,7 @@ class Assistant:
                 case, replies = cases.submit(self.cases(), msg.user, result.draft)
             except StorageFull:
                 # Rolled back whole: nothing was stored or queued, and the draft is still in the session.
-                log.exception("submission of %s not saved: storage full", msg.user)
+                log.exception("a submission was not saved: storage full")
                 return [self._not_saved()]
             if case is not None:
                 self.store.clear_session(msg.user)
@@ -370,6 +377,24 @@ class Assistant:
             return self._staff_text(msg, text, state)
         self.store.clear_session(key)
         return self._question(msg, text) if text else []
+
+    # -- the citizen's data (/dulieu) ----------------------------------------------------------
+
+    def _my_data(self, msg: Incoming) -> Reply:
+        state, updated = self.store.load_session(msg.user)
+        return rights.overview(self.cases(), msg.user, state, updated)
+
+    def _data_button(self, msg: Incoming, action: str) -> Reply:
+        ctx = self.cases()
+        if action == "unshare":
+            return rights.ask_unshare(ctx, msg.user)
+        if action == "unshareok":
+            return rights.unshare(ctx, msg.user)
+        if action == "erase":
+            return rights.ask_erase(ctx, msg.user)
+        if action == "eraseok":
+            return rights.erase(ctx, msg.user)
+        return self._my_data(msg)
 
     # -- ward side -----------------------------------------------------------------------------
 

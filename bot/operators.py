@@ -1,7 +1,9 @@
 """Operators' commands: look at complaints, export them, register ward groups.
 
-Identity rule here as everywhere: a citizen's name and contact are shown or exported only when
-they consented; the channel user id (the Telegram account) is never exported.
+Identity rule here as everywhere: a citizen's name and contact are shown (`show CODE`) only when
+they consented; the channel user id (the Telegram account) is never shown. An export leaves the
+building (spreadsheets, e-mail), so it carries no identity and no free text at all: only what the
+statistics need (Law 91/2025/QH15, Luật Tố cáo Article 47).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from bot.complaints.routing import unit_name
 from bot.complaints.store import Complaint, Store
 from bot.complaints.texts import STATUS_LABELS
 
+# Columns of `complaints export --csv`: no free text, no identity (`show CODE` has the rest).
 EXPORT_FIELDS = (
     "code",
     "ward_code",
@@ -30,13 +33,7 @@ EXPORT_FIELDS = (
     "rating",
     "reopened",
     "sensitive",
-    "occurred",
-    "description",
-    "official",
-    "dossier",
     "consent",
-    "contact_name",
-    "contact",
 )
 
 
@@ -89,16 +86,20 @@ def complaints_command(loaded: Loaded, store: Store, args: argparse.Namespace) -
             print(f"{key:16} {value}")
         print(f"{'trạng thái':16} {STATUS_LABELS.get(case.status, case.status)}")
         print("\nDiễn biến:")
+        def who(actor: str) -> str:  # the citizen's channel id is never shown, even to operators
+            return "người dân" if actor == case.user else actor
+
         for step in store.history(case.code):
-            print(f"  {step['at']}  {step['status']:15} {step['actor']}  {step['note'] or ''}")
+            print(f"  {step['at']}  {step['status']:15} {who(step['actor'])}  {step['note'] or ''}")
         print("\nNhật ký:")
         for entry in store.audit_log(case.code):
-            print(f"  {entry['at']}  {entry['action']:15} {entry['actor']}  {entry['detail'] or ''}")
+            print(f"  {entry['at']}  {entry['action']:15} {who(entry['actor'])}  {entry['detail'] or ''}")
         return 0
     writer = csv.DictWriter(sys.stdout, fieldnames=EXPORT_FIELDS)
     writer.writeheader()
     for case in store.list(limit=10_000_000):
-        writer.writerow(_row(loaded, case))
+        row = _row(loaded, case)
+        writer.writerow({key: row[key] for key in EXPORT_FIELDS})
     return 0
 
 

@@ -48,6 +48,7 @@ def help_reply(config: Config) -> Reply:
         "/camket – các cam kết của phường, thành phố\n"
         "/phananh – phản ánh thái độ, hành vi của cán bộ\n"
         "/tracuu MÃ – xem tình trạng phản ánh của bạn\n"
+        "/dulieu – xem, rút đồng ý hoặc xóa dữ liệu cá nhân của bạn\n"
         "/huy – hủy thao tác đang làm\n\n"
         "Hoặc gõ câu hỏi của bạn, ví dụ: <i>lam cccd o dau</i>.\n"
         f"Cần hỗ trợ trực tiếp: gọi {esc(config.hotline_name)} ({esc(config.hotline)})."

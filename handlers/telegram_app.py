@@ -38,6 +38,7 @@ from bot.complaints.storage import backup as backups
 from bot.complaints.store import OutboxItem, Store
 from bot.config import Config, resolve, telegram_token
 from bot.conversation import Assistant, Incoming
+from bot.privacy import retention
 from bot.replies import QueuedReply, Reply, split_message
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ COMMANDS = (
     ("camket", "Cam kết của phường, thành phố"),
     ("phananh", "Phản ánh thái độ, hành vi cán bộ"),
     ("tracuu", "Tra cứu phản ánh của bạn"),
+    ("dulieu", "Dữ liệu cá nhân của bạn"),
     ("huy", "Hủy thao tác đang làm"),
     ("trogiup", "Hướng dẫn sử dụng"),
 )
@@ -242,6 +244,13 @@ class TelegramChannel:
         if result.made:
             log.info("daily backup: %s (deleted %d old)", result.made, len(result.deleted))
 
+    async def purge(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """JobQueue callback: the daily retention purge, once per day after its time (restart-safe)."""
+        assistant = self.assistant
+        report = await asyncio.to_thread(retention.run_daily, assistant.store, assistant.config)
+        if report is not None:
+            log.info("retention purge: %s", report.summary())  # counts only, never content
+
     async def deliver(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """JobQueue callback: one pass of the outbox worker."""
         sender = self.sender(context.bot)
@@ -305,6 +314,7 @@ def build_application(
         app.job_queue.run_repeating(channel.publish, interval=900, first=30, name="publish")
     if backup_dir is not None:
         app.job_queue.run_repeating(channel.backup, interval=3600, first=60, name="backup", data=backup_dir)
+    app.job_queue.run_repeating(channel.purge, interval=600, first=15, name="retention")
     return app
 
 

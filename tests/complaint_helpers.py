@@ -18,6 +18,8 @@ from bot.complaints.outbox import DeliveryError
 from bot.complaints.store import OutboxItem, Store
 from bot.config import Config
 from bot.conversation import Assistant, Incoming
+from bot.privacy.cipher import FieldCipher
+from bot.privacy.keys import DataKey
 from bot.replies import Reply
 
 # Friday 20/11/2026, 10:00 in Hồ Chí Minh City. Chosen so that shipped reform tasks with a 2026
@@ -40,6 +42,9 @@ BEN_THANH = "26743"
 XUAN_HOA = "27139"
 TAN_DINH = "26737"
 SUPERVISOR = "so-noi-vu"
+
+# Complaint tests run on an encrypted database, as a deployment does (bot.app.open_store).
+TEST_KEY = DataKey.generate("tests")
 
 CODE_PATTERN = re.compile(rf"\b[{ALPHABET}]{{4}}-[{ALPHABET}]{{4}}\b")
 
@@ -91,7 +96,7 @@ def build(
     loaded: Loaded, tmp_path: Path, clock: Clock, config: Config | None = None, *, db: str = "db.sqlite3"
 ) -> Assistant:
     """The real wiring (`make_assistant`) over a temporary database and the test's clock."""
-    store = Store(tmp_path / db, clock=clock)
+    store = Store(tmp_path / db, clock=clock, cipher=FieldCipher(TEST_KEY))
     wired = Loaded(loaded.config_path, config or loaded.config, loaded.knowledge)
     assistant = make_assistant(wired, store)
     assistant.clock = clock
@@ -171,6 +176,7 @@ def fill_intake(
     person.send_photo(photo) if photo else person.press("i:skip")
     if contact:
         person.press("i:share")
+        person.press("i:agree")  # the consent notice
         replies = person.say(contact)
     else:
         replies = person.press("i:anon")

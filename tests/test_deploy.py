@@ -50,7 +50,7 @@ def test_env_example_has_no_secret_filled_in() -> None:
         line.split("=", 1) for line in (DEPLOY / "motcua.env.example").read_text(encoding="utf-8").splitlines()
         if line and not line.startswith("#")
     )  # fmt: skip
-    assert values == {"TELEGRAM_BOT_TOKEN": "", "TELEGRAM_WEBHOOK_SECRET": ""}
+    assert values == {"TELEGRAM_BOT_TOKEN": "", "TELEGRAM_WEBHOOK_SECRET": "", "MOTCUA_DATA_KEY": ""}
 
 
 def test_operator_wrapper_is_valid_shell() -> None:

@@ -234,8 +234,11 @@ def test_share_then_back_to_anonymous_keeps_no_contact(assistant: Assistant, cit
     citizen.press("i:edit")
     citizen.press("i:goto:identity")
     citizen.press("i:share")
+    citizen.press("i:agree")
     assert draft_step(assistant) == "contact"
     citizen.press("i:back")
+    citizen.press("i:back")
+    assert draft_step(assistant) == "identity"
     citizen.press("i:anon")
     code = code_in(citizen.press("i:submit"))
     assert assistant.store.get(code).consent is False

@@ -12,6 +12,7 @@ from complaint_helpers import (
     CITIZEN,
     CODE_PATTERN,
     SUPERVISOR,
+    TEST_KEY,
     Clock,
     FakeSender,
     Person,
@@ -32,6 +33,7 @@ from bot.complaints.outbox import (
     deliver_one,
 )
 from bot.complaints.store import Outgoing, Store
+from bot.privacy.cipher import FieldCipher
 from bot.replies import QueuedReply, Reply
 
 WARD = f"ward:{BEN_THANH}"
@@ -139,7 +141,7 @@ async def test_a_complaint_stored_before_a_crash_is_forwarded_once_after_restart
     code = file_complaint(Person(assistant))
     assistant.store.close()  # the process dies between the commit and the send
 
-    restarted = Store(tmp_path / "db.sqlite3", clock=clock)
+    restarted = Store(tmp_path / "db.sqlite3", clock=clock, cipher=FieldCipher(TEST_KEY))
     sender = FakeSender()
     report = await deliver_due(restarted, sender)
 
@@ -158,7 +160,7 @@ async def test_a_complaint_stored_before_a_crash_is_forwarded_once_after_restart
     assert restarted.pending_count() == 0
 
     restarted.close()
-    again = Store(tmp_path / "db.sqlite3", clock=clock)  # and a further restart sends nothing either
+    again = Store(tmp_path / "db.sqlite3", clock=clock, cipher=FieldCipher(TEST_KEY))  # and a further restart sends nothing either
     assert (await deliver_due(again, sender)).sent == 0
     assert [i.sent_at is not None for i in outbox_of(again, code)] == [True, True]
 

@@ -19,6 +19,7 @@ from bot.complaints.lifecycle import Status
 from bot.complaints.routing import Route, channel_int, may_act, route_for, unit_name
 from bot.complaints.store import Complaint, NewComplaint, Outgoing, Store
 from bot.config import Config
+from bot.privacy.redact import redact
 from bot.replies import Button, QueuedReply, Reply, esc, rows
 
 # Money demanded, in any words, is recorded and routed as this category (see routing rule 0).
@@ -65,13 +66,16 @@ def submit(ctx: CaseContext, user: str, draft: Draft) -> tuple[Complaint | None,
         route="",
         category=draft.category or "khac",
         occurred=draft.occurred or "",
-        description=draft.description or "",
+        # Masked at the summary already; again here so no path forwards an anonymous text unmasked.
+        description=(draft.description or "") if draft.consent else redact(draft.description or "").text,
         official=draft.official,
         dossier=draft.dossier,
         photo=draft.photo,
         consent=draft.consent,
         contact_name=draft.contact_name,
         contact=draft.contact,
+        consent_at=draft.consent_at,
+        consent_version=draft.consent_version,
     )
     duplicate = ctx.store.find_duplicate(new, DUPLICATE_WINDOW)
     if duplicate is not None:
@@ -391,7 +395,11 @@ def rate(ctx: CaseContext, case: Complaint, score: int) -> Reply:
 
 
 def relay_answer(ctx: CaseContext, case: Complaint, text: str) -> Reply:
-    """The citizen's answer to the ward, relayed anonymously."""
+    """The citizen's answer to the ward, relayed anonymously (masked like the description)."""
+    masked = False
+    if not case.consent:
+        redaction = redact(text)
+        text, masked = redaction.text, redaction.changed
     message = Reply(
         f"✍️ <b>Người dân trả lời</b> (phản ánh <code>{esc(case.code)}</code>):\n<i>{esc(text)}</i>",
         texts.ward_actions(case.code),
@@ -405,4 +413,7 @@ def relay_answer(ctx: CaseContext, case: Complaint, text: str) -> Reply:
         note=text,
         messages=[Outgoing(case.route, message, "relay", case.code)],
     )
-    return Reply(f"📨 Đã chuyển câu trả lời của bạn đến {esc(unit_name(ctx.config, case.route))}.")
+    sent = f"📨 Đã chuyển câu trả lời của bạn đến {esc(unit_name(ctx.config, case.route))}."
+    if masked:
+        sent += f"\nVì bạn ẩn danh, thông tin có thể lộ danh tính đã được che:\n<i>{esc(text)}</i>"
+    return Reply(sent)

@@ -2,7 +2,12 @@
 
 The draft lives in the citizen's session (SQLite), so an intake survives restarts and can be
 resumed days later. Steps: ward → (confirm a converted old address) → category → when →
-description → official → dossier code → photo → identity → (contact) → summary.
+description → official → dossier code → photo → identity → (consent notice → contact) → summary.
+
+Name and phone are asked only after the citizen has read the consent notice and pressed "Tôi đồng
+ý" (recorded with its time and the notice's version); declining keeps the complaint anonymous. An
+anonymous draft's description is shown in the summary with personal data masked, exactly as the
+ward will read it, so the citizen can check and edit it.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from typing import Any
 from bot import callbacks as cb
 from bot.categories import CATEGORY_LABELS
 from bot.config import Config
+from bot.privacy import consent as consent_notice
+from bot.privacy.redact import redact
 from bot.replies import Button, Reply, esc, rows
 from bot.textnorm import clean_lines, has_letters
 from bot.wards import Converter, convert_old_address, match_ward
@@ -28,6 +35,7 @@ STEPS = (
     "dossier",
     "photo",
     "identity",
+    "consent",
     "contact",
     "summary",
 )
@@ -56,6 +64,8 @@ class Draft:
     consent: bool = False
     contact_name: str | None = None
     contact: str | None = None
+    consent_at: str | None = None  # ISO time the citizen agreed to the consent notice
+    consent_version: str | None = None  # version of the notice they agreed to
     trail: list[str] = field(default_factory=list)  # steps visited, for "back"
     editing: bool = False  # return to the summary after this step
 
@@ -164,6 +174,14 @@ def ask(config: Config, draft: Draft) -> Reply:
                 tuple(nav),
             ),
         )
+    if step == "consent":
+        return Reply(
+            consent_notice.notice(config),
+            (
+                *rows([Button("✅ Tôi đồng ý", "i:agree"), Button("🕶 Không, giữ ẩn danh", "i:decline")], 1),
+                tuple(nav),
+            ),
+        )
     if step == "contact":
         return Reply(
             "Gõ <b>họ tên và số điện thoại</b> để phường liên hệ (ví dụ: Nguyễn Văn A, 0901234567):", (tuple(nav),)
@@ -207,7 +225,7 @@ def edit_menu() -> Reply:
 
 def _advance(draft: Draft, next_step: str) -> None:
     draft.trail.append(draft.step)
-    draft.step = "summary" if draft.editing and next_step not in ("ward_confirm", "contact") else next_step
+    draft.step = "summary" if draft.editing and next_step not in ("ward_confirm", "consent", "contact") else next_step
     if draft.step == "summary":
         draft.editing = False
 
@@ -231,8 +249,9 @@ def step(
     photo: str | None,
     today: dt.date,
     converter: Converter = convert_old_address,
+    now: dt.datetime | None = None,
 ) -> StepResult:
-    """Apply one citizen event to the draft."""
+    """Apply one citizen event to the draft (`now` stamps a consent)."""
     if button == "i:cancel":
         return StepResult(None, [Reply("Đã hủy phản ánh. Thông tin bạn nhập chưa được gửi đi.")])
     if button == "i:back":
@@ -253,10 +272,44 @@ def step(
     if button == "i:submit" and draft.step == "summary":
         return StepResult(draft, [], submit=True)
 
-    handler = _HANDLERS[draft.step]
-    problem = handler(config, draft, text, button, photo, today, converter)
+    if draft.step == "consent" and button in ("i:agree", "i:decline"):
+        _on_consent(config, draft, button == "i:agree", now or dt.datetime.now(dt.UTC))
+        problem = None
+    else:
+        handler = _HANDLERS[draft.step]
+        problem = handler(config, draft, text, button, photo, today, converter)
     replies = [Reply(problem)] if problem else []
+    if (masked := _mask_if_anonymous(draft)) is not None:
+        replies.append(masked)
     return StepResult(draft, [*replies, ask(config, draft)])
+
+
+def _on_consent(config: Config, draft: Draft, agreed: bool, now: dt.datetime) -> None:
+    """Record the explicit answer to the consent notice; declining means anonymous."""
+    draft.trail.append(draft.step)
+    if agreed:
+        draft.consent_at = now.astimezone(dt.UTC).isoformat(timespec="seconds")
+        draft.consent_version = consent_notice.version(config)
+        draft.step = "contact"
+        return
+    draft.consent, draft.contact_name, draft.contact = False, None, None
+    draft.consent_at = draft.consent_version = None
+    draft.step, draft.editing = "summary", False
+
+
+def _mask_if_anonymous(draft: Draft) -> Reply | None:
+    """At the summary of an anonymous draft, mask personal data in the description (and say so)."""
+    if draft.step != "summary" or draft.consent or not draft.description:
+        return None
+    redaction = redact(draft.description)
+    if not redaction.changed:
+        return None
+    draft.description = redaction.text
+    return Reply(
+        "🔒 Bạn chọn ẩn danh nên tôi đã <b>che thông tin có thể làm lộ danh tính</b> trong nội dung "
+        "(số điện thoại, email, số giấy tờ, tên bạn tự giới thiệu). Phường sẽ đọc đúng như bản tóm tắt dưới đây; "
+        "muốn sửa, bấm “Sửa” → “Nội dung”."
+    )
 
 
 def _short(text: str | None) -> str | None:
@@ -371,16 +424,20 @@ def _optional(field_name: str, next_step: str):
 def _on_identity(config, draft, text, button, photo, today, converter) -> str | None:
     if button == "i:anon":
         draft.consent, draft.contact_name, draft.contact = False, None, None
+        draft.consent_at = draft.consent_version = None
         _advance(draft, "summary")
         return None
     if button == "i:share":
         draft.trail.append(draft.step)
-        draft.step = "contact"
+        draft.step = "consent"
         return None
     return "Bạn chọn “Ẩn danh” hoặc “Cho phường biết tên, liên hệ” nhé."
 
 
 def _on_contact(config, draft, text, button, photo, today, converter) -> str | None:
+    if draft.consent_at is None:  # never take a name without the notice agreed first
+        draft.step = "consent"
+        return "Bạn đọc thông báo dưới đây và chọn đồng ý hay giữ ẩn danh trước nhé."
     value = _short(text)
     if value is None:
         return "Bạn gõ họ tên và số điện thoại, hoặc bấm “Quay lại” để chọn ẩn danh."
@@ -389,6 +446,10 @@ def _on_contact(config, draft, text, button, photo, today, converter) -> str | N
     draft.trail.append(draft.step)
     draft.step, draft.editing = "summary", False
     return None
+
+
+def _on_consent_text(config, draft, text, button, photo, today, converter) -> str | None:
+    return "Bạn bấm “Tôi đồng ý” để cung cấp tên và số liên hệ, hoặc “Không, giữ ẩn danh”."
 
 
 def _on_summary(config, draft, text, button, photo, today, converter) -> str | None:
@@ -405,6 +466,7 @@ _HANDLERS = {
     "dossier": _optional("dossier", "photo"),
     "photo": _optional("photo", "identity"),
     "identity": _on_identity,
+    "consent": _on_consent_text,
     "contact": _on_contact,
     "summary": _on_summary,
 }

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import re
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from bot.replies import Reply
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+_LONG_NUMBER = re.compile(r"\d{5,}")
 
 MAX_BACKOFF = dt.timedelta(minutes=10)
 FALLBACK_AFTER_ATTEMPTS = 5
@@ -48,6 +50,19 @@ class Sender(Protocol):
     async def send(self, target: str, reply: Reply) -> str | None:
         """Deliver `reply` to `target`; return the channel's message id; raise DeliveryError."""
         ...
+
+
+def target_kind(target: str) -> str:
+    """What a target is, for logs: a unit's route key as is, "group" or "citizen" for a chat id."""
+    if target.startswith(("ward:", "supervisor:")):
+        return target
+    _channel, _, chat = target.partition(":")
+    return "group" if chat.startswith("-") else "citizen"
+
+
+def scrub(error: str, target: str) -> str:
+    """A channel's error text without the chat id or any other long number it may quote."""
+    return _LONG_NUMBER.sub("…", error.replace(target, target_kind(target)))
 
 
 def backoff(attempts: int, cap: dt.timedelta = MAX_BACKOFF) -> dt.timedelta:
@@ -124,12 +139,21 @@ async def _deliver(
     except Exception as exc:
         if not isinstance(exc, DeliveryError):
             # A bug or an unexpected channel error: retried like a transient failure, and logged in full.
-            log.exception("outbox %s to %s: unexpected error while sending", item.id, item.target)
+            log.exception("outbox %s to %s: unexpected error while sending", item.id, target_kind(item.target))
             exc = DeliveryError(f"{type(exc).__name__}: {exc}")
         wait = dt.timedelta(seconds=exc.retry_after) if exc.retry_after else backoff(item.attempts, max_backoff)
-        log.warning("outbox %s to %s failed (attempt %s): %s", item.id, item.target, item.attempts + 1, exc)
+        error = scrub(str(exc), item.target)
+        # Never the chat id of a citizen, nor the message: logs are kept and shared more widely than the db.
+        log.warning(
+            "outbox %s (%s to %s) failed (attempt %s): %s",
+            item.id,
+            item.purpose,
+            target_kind(item.target),
+            item.attempts + 1,
+            error,
+        )
         try:
-            await _store_call(store.mark_failed, item.id, str(exc), wait)
+            await _store_call(store.mark_failed, item.id, error, wait)
             if exc.permanent and item.attempts + 1 >= FALLBACK_AFTER_ATTEMPTS:
                 other = fallback(item)
                 if other and other != item.target:

@@ -48,6 +48,8 @@ from bot.complaints.storage.outbox import (
     reply_to_json,
 )
 from bot.complaints.storage.sessions import Sessions
+from bot.privacy import codec
+from bot.privacy.cipher import Cipher, PlainCipher
 
 # The schema's migrations, in order (see bot.complaints.storage.migrations).
 MIGRATIONS = _migrations.MIGRATIONS
@@ -85,8 +87,13 @@ class Store:
         *,
         busy_timeout_ms: int = BUSY_TIMEOUT_MS,
         migrations: list[_migrations.Migration] | None = None,
+        cipher: Cipher | None = None,
     ) -> None:
         self.clock = clock
+        # Personal data is sealed with `cipher` (bot.privacy) where rows meet objects, in each concern.
+        # Without one nothing is encrypted (throw-away databases); `bot.app.open_store` always passes
+        # the deployment's key.
+        self.cipher: Cipher = cipher or PlainCipher()
         self._local = threading.local()
         try:
             if str(path) != ":memory:":
@@ -103,11 +110,16 @@ class Store:
         except BaseException:
             self._db.close()
             raise
-        self.audit = AuditLog(self._db, self._now)
-        self.complaints = Complaints(self._db, self._now)
-        self.outbox_table = Outbox(self._db, self._now)
-        self.sessions = Sessions(self._db, self._now)
+        self.audit = AuditLog(self._db, self._now, self.cipher)
+        self.complaints = Complaints(self._db, self._now, self.cipher)
+        self.outbox_table = Outbox(self._db, self._now, self.cipher)
+        self.sessions = Sessions(self._db, self._now, self.cipher)
         self.groups = Groups(self._db, self._now, self.audit)
+        try:
+            codec.check_key(self, self.cipher)  # refuse a wrong key; encrypt a database written before encryption
+        except BaseException:
+            self._db.close()
+            raise
 
     def _now(self) -> dt.datetime:
         # Through the attribute, so that replacing `store.clock` (tests do) reaches every concern.

@@ -24,6 +24,8 @@ import pytest
 import yaml
 from harness import BotMessage, Emulator, free_port
 
+from bot.privacy.keys import DataKey
+
 ROOT = Path(__file__).resolve().parents[2]
 CITIZEN = 1001
 STAFF = 501
@@ -33,6 +35,7 @@ SUPERVISOR_GROUP = -1009009009
 SECRET = "webhook-secret-0123456789abcdef"
 HOOK_PATH = "/telegram/hook"
 CODE = re.compile(r"[A-Z0-9]{4}-[A-Z0-9]{4}")
+DATA_KEY = DataKey.generate().text()
 
 
 def write_deployment(folder: Path, port: int) -> Path:
@@ -76,6 +79,9 @@ class WebhookBot:
             "TELEGRAM_BOT_TOKEN": self.emulator.token,
             "TELEGRAM_BASE_URL": self.emulator.base_url,
             "TELEGRAM_WEBHOOK_SECRET": SECRET,
+            # The database sits beside the config here, where a key file is refused: the key comes
+            # from the environment, as on a server (deploy/motcua.env.example).
+            "MOTCUA_DATA_KEY": DATA_KEY,
         }
         env.pop("MOTCUA_CONFIG", None)
         self.proc = subprocess.Popen(

@@ -16,6 +16,8 @@ from bot.complaints import lifecycle
 from bot.complaints.codes import new_code
 from bot.complaints.lifecycle import Status
 from bot.complaints.storage.database import Clock, Database, Transaction, iso_utc, parse_time
+from bot.privacy import codec
+from bot.privacy.cipher import Cipher, PlainCipher
 
 TIME_COLUMNS = (
     "created_at",
@@ -29,6 +31,9 @@ TIME_COLUMNS = (
     "overdue_at",
     "supervisor_due",
     "supervisor_overdue_at",
+    "consent_at",
+    "consent_withdrawn_at",
+    "erased_at",
 )
 
 
@@ -66,10 +71,14 @@ class Complaint:
     overdue_at: dt.datetime | None = None
     supervisor_due: dt.datetime | None = None
     supervisor_overdue_at: dt.datetime | None = None
+    consent_at: dt.datetime | None = None  # when the citizen agreed to the consent notice
+    consent_version: str | None = None  # which notice (bot.privacy.consent.version)
+    consent_withdrawn_at: dt.datetime | None = None
+    erased_at: dt.datetime | None = None  # identity and free text erased; kept as anonymous statistics
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Complaint:
-        values = {k: v for k, v in row.items() if k != "fingerprint"}
+        values = {k: v for k, v in row.items() if k not in ("fingerprint", "author")}
         values["consent"] = bool(values["consent"])
         values["sensitive"] = bool(values["sensitive"])
         values["commitment_ids"] = tuple(json.loads(values["commitment_ids"]))
@@ -95,13 +104,15 @@ class NewComplaint:
     consent: bool = False
     contact_name: str | None = None
     contact: str | None = None
+    consent_at: str | None = None  # ISO UTC, from the intake's consent step
+    consent_version: str | None = None
     sensitive: bool = False
     commitment_ids: list[str] = field(default_factory=list)
     deadlines: dict[str, Any] = field(default_factory=dict)  # ack_due, resolve_due... (deadlines.py)
 
     def fingerprint(self) -> str:
         """Same citizen, ward, category and text: the same complaint sent twice."""
-        return json.dumps([self.user, self.ward_code, self.category, " ".join(self.description.split()).lower()])
+        return codec.fingerprint(self.user, self.ward_code, self.category, self.description)
 
 
 def complaint_row(new: NewComplaint, code: str, now: str) -> dict[str, Any]:
@@ -120,6 +131,8 @@ def complaint_row(new: NewComplaint, code: str, now: str) -> dict[str, Any]:
         "consent": int(new.consent),
         "contact_name": new.contact_name if new.consent else None,
         "contact": new.contact if new.consent else None,
+        "consent_at": new.consent_at if new.consent else None,
+        "consent_version": new.consent_version if new.consent else None,
         "status": str(lifecycle.INITIAL),
         "sensitive": int(new.sensitive),
         "commitment_ids": json.dumps(new.commitment_ids),
@@ -133,14 +146,16 @@ def complaint_row(new: NewComplaint, code: str, now: str) -> dict[str, Any]:
 class Complaints:
     """Rows of the `complaints` and `status_history` tables."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, cipher: Cipher | None = None) -> None:
         self.db = db
         self.clock = clock
+        self.cipher: Cipher = cipher or PlainCipher()
 
     # -- reads ------------------------------------------------------------------------------------
 
     def _many(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[Complaint]:
-        return [Complaint.from_row(r) for r in self.db.rows(sql, params)]
+        # privacy: sealed columns are opened here, where rows become objects
+        return [Complaint.from_row(codec.open_row(self.cipher, "complaints", r)) for r in self.db.rows(sql, params)]
 
     def get(self, code: str) -> Complaint | None:
         found = self._many("SELECT * FROM complaints WHERE code = ?", [code])
@@ -149,7 +164,7 @@ class Complaints:
     def find_duplicate(self, new: NewComplaint, within: dt.timedelta) -> Complaint | None:
         found = self._many(
             "SELECT * FROM complaints WHERE fingerprint = ? AND created_at >= ? ORDER BY created_at DESC LIMIT 1",
-            [new.fingerprint(), iso_utc(self.clock() - within)],
+            [self.cipher.digest(new.fingerprint()), iso_utc(self.clock() - within)],
         )
         return found[0] if found else None
 
@@ -166,13 +181,14 @@ class Complaints:
 
     def count_recent(self, user: str, within: dt.timedelta) -> int:
         return self.db.scalar(
-            "SELECT COUNT(*) FROM complaints WHERE user = ? AND created_at >= ?",
-            [user, iso_utc(self.clock() - within)],
+            "SELECT COUNT(*) FROM complaints WHERE author = ? AND created_at >= ?",
+            [self.cipher.author_key(user), iso_utc(self.clock() - within)],
         )
 
     def list(self, user: str | None, route: str | None, status: str | None, limit: int) -> list[Complaint]:
         where, params = [], []
-        for column, value in (("user", user), ("route", route), ("status", status)):
+        author = self.cipher.author_key(user) if user is not None else None  # lookups by keyed hash
+        for column, value in (("author", author), ("route", route), ("status", status)):
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(str(value))
@@ -197,7 +213,8 @@ class Complaints:
         return self._many(sql, [*ward_codes, route, *statuses, stamp, stamp])
 
     def history(self, code: str) -> list[dict[str, Any]]:
-        return self.db.rows("SELECT status, at, actor, note FROM status_history WHERE code = ? ORDER BY id", [code])
+        rows = self.db.rows("SELECT status, at, actor, note FROM status_history WHERE code = ? ORDER BY id", [code])
+        return [codec.open_row(self.cipher, "status_history", r) for r in rows]
 
     # -- writes inside the caller's transaction ----------------------------------------------------------
 
@@ -207,15 +224,16 @@ class Complaints:
         code = new_code()
         while tx.one("SELECT 1 AS taken FROM complaints WHERE code = ?", [code]):
             code = new_code()
-        tx.insert("complaints", complaint_row(new, code, now))
+        row = complaint_row(new, code, now)
+        row["author"] = self.cipher.author_key(new.user)
+        row["fingerprint"] = self.cipher.digest(row["fingerprint"])
+        tx.insert("complaints", codec.seal_row(self.cipher, "complaints", row))
         self.add_history(tx, code, lifecycle.INITIAL, new.user, None)
         return code
 
     def add_history(self, tx: Transaction, code: str, status: str, actor: str, note: str | None) -> None:
-        tx.insert(
-            "status_history",
-            {"code": code, "status": str(status), "at": iso_utc(self.clock()), "actor": actor, "note": note},
-        )
+        row = {"code": code, "status": str(status), "at": iso_utc(self.clock()), "actor": actor, "note": note}
+        tx.insert("status_history", codec.seal_row(self.cipher, "status_history", row))
 
     def status_of(self, tx: Transaction, code: str) -> str | None:
         row = tx.one("SELECT status FROM complaints WHERE code = ?", [code])
@@ -225,6 +243,7 @@ class Complaints:
         """Set columns of a case (and its `updated_at`); a status must come through `move`."""
         if "status" in values:
             raise ValueError("change a status through Complaints.move (the lifecycle), not a column update")
+        values = codec.seal_row(self.cipher, "complaints", values)
         tx.update("complaints", "code", code, {**values, "updated_at": iso_utc(self.clock())})
 
     def move(
@@ -249,6 +268,6 @@ class Complaints:
             values.setdefault("acknowledged_at", now)
         if new == Status.RESOLVED:
             values["resolved_at"] = now
-        tx.update("complaints", "code", code, values)
+        tx.update("complaints", "code", code, codec.seal_row(self.cipher, "complaints", values))
         self.add_history(tx, code, new, actor, note)
         return True

@@ -154,6 +154,25 @@ def outbox_claims(tx: Transaction) -> None:
     _run(tx, "ALTER TABLE outbox ADD COLUMN claimed_until TEXT")
 
 
+@migration
+def personal_data(tx: Transaction) -> None:
+    # bot/privacy: consent records, erasure, keyed author lookups, retention runs, the key's id.
+    _run(
+        tx,
+        "ALTER TABLE complaints ADD COLUMN consent_at TEXT",
+        "ALTER TABLE complaints ADD COLUMN consent_version TEXT",
+        "ALTER TABLE complaints ADD COLUMN consent_withdrawn_at TEXT",
+        "ALTER TABLE complaints ADD COLUMN erased_at TEXT",
+        "ALTER TABLE complaints ADD COLUMN author TEXT",  # keyed hash of `user` (bot.privacy.cipher)
+        "UPDATE complaints SET author = user",
+        "CREATE INDEX complaints_author ON complaints(author, created_at)",
+        "ALTER TABLE sessions ADD COLUMN owner TEXT",  # the session key, sealed, so a key rotation can re-hash it
+        "ALTER TABLE sessions ADD COLUMN flow TEXT",  # intake, answer, staff: what retention needs to know
+        "CREATE TABLE privacy_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "CREATE TABLE purge_runs (day TEXT PRIMARY KEY, at TEXT NOT NULL, summary TEXT NOT NULL)",
+    )
+
+
 def migrate(db: Database, clock: Clock, migrations: list[Migration] | None = None) -> None:
     """Apply every migration the database has not recorded yet, each in its own transaction."""
     with db.write() as tx:

@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from bot.complaints.storage.database import Clock, Database, Transaction, iso_utc, parse_time
+from bot.privacy import codec
+from bot.privacy.cipher import Cipher, PlainCipher
 from bot.replies import Button, Reply
 
 CLAIM_LEASE = dt.timedelta(minutes=5)
@@ -73,9 +75,14 @@ def item_from_row(row: dict[str, Any]) -> OutboxItem:
 class Outbox:
     """Rows of the `outbox` table (and `digests`, which records that a digest was queued)."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, cipher: Cipher | None = None) -> None:
         self.db = db
         self.clock = clock
+        self.cipher: Cipher = cipher or PlainCipher()
+
+    def _item(self, row: dict[str, Any]) -> OutboxItem:
+        # privacy: target, payload and error are sealed at rest
+        return item_from_row(codec.open_row(self.cipher, "outbox", row))
 
     def enqueue(self, tx: Transaction, messages: list[Outgoing]) -> list[int]:
         """Queue messages inside the caller's transaction; returns their ids."""
@@ -83,15 +90,19 @@ class Outbox:
         return [
             tx.insert(
                 "outbox",
-                {
-                    "created_at": now,
-                    "target": msg.target,
-                    "code": msg.code,
-                    "purpose": msg.purpose,
-                    "payload": reply_to_json(msg.reply),
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                },
+                codec.seal_row(
+                    self.cipher,
+                    "outbox",
+                    {
+                        "created_at": now,
+                        "target": msg.target,
+                        "code": msg.code,
+                        "purpose": msg.purpose,
+                        "payload": reply_to_json(msg.reply),
+                        "attempts": 0,
+                        "next_attempt_at": now,
+                    },
+                ),
             )
             for msg in messages
         ]
@@ -103,19 +114,19 @@ class Outbox:
             "AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY id LIMIT ?",
             [now, now, limit],
         )
-        return [item_from_row(r) for r in rows]
+        return [self._item(r) for r in rows]
 
     def get(self, item_id: int) -> OutboxItem | None:
         row = self.db.one("SELECT * FROM outbox WHERE id = ?", [item_id])
-        return item_from_row(row) if row else None
+        return self._item(row) if row else None
 
     def pending_count(self) -> int:
         return self.db.scalar("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL")
 
     def items(self, code: str | None) -> list[OutboxItem]:
         if code is None:
-            return [item_from_row(r) for r in self.db.rows("SELECT * FROM outbox ORDER BY id")]
-        return [item_from_row(r) for r in self.db.rows("SELECT * FROM outbox WHERE code = ? ORDER BY id", [code])]
+            return [self._item(r) for r in self.db.rows("SELECT * FROM outbox ORDER BY id")]
+        return [self._item(r) for r in self.db.rows("SELECT * FROM outbox WHERE code = ? ORDER BY id", [code])]
 
     def claim(self, item_id: int, lease: dt.timedelta = CLAIM_LEASE, *, due_only: bool = True) -> bool:
         """Take the right to send one message now; False if it is sent, claimed by another or not due."""
@@ -150,7 +161,7 @@ class Outbox:
             tx.execute(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, claimed_until = NULL "
                 "WHERE id = ? AND sent_at IS NULL",
-                [error[:500], iso_utc(self.clock() + retry_in), item_id],
+                [self.cipher.seal(error[:500]), iso_utc(self.clock() + retry_in), item_id],
             )
 
     def retarget(self, tx: Transaction, item_id: int, target: str) -> tuple[str | None, str | None]:
@@ -158,9 +169,9 @@ class Outbox:
         row = tx.one("SELECT code, target FROM outbox WHERE id = ?", [item_id])
         tx.execute(
             "UPDATE outbox SET target = ?, next_attempt_at = ? WHERE id = ? AND sent_at IS NULL",
-            [target, iso_utc(self.clock()), item_id],
+            [self.cipher.seal(target), iso_utc(self.clock()), item_id],
         )
-        return (row["code"], row["target"]) if row else (None, None)
+        return (row["code"], self.cipher.open(row["target"])) if row else (None, None)
 
     # -- digests ----------------------------------------------------------------------------------
 
