@@ -253,3 +253,16 @@ def test_asking_for_a_benefit_is_not_money_demanded(assistant) -> None:
     fill_intake(citizen, category="tho-o", description="Tôi hỏi xin tiền mai táng phí cho mẹ thì cán bộ không trả lời")
     case = assistant.store.get(code_in(citizen.press("i:submit")))
     assert (case.route, case.category) == (f"ward:{BEN_THANH}", "tho-o")
+
+
+def test_money_complaint_sent_twice_is_one_case(assistant) -> None:
+    # The category changes to đòi tiền at submission; the duplicate check must see the stored one.
+    citizen = Person(assistant)
+    story = "cán bộ phường Bàn Cờ đòi 500 nghìn mới ký"
+    fill_intake(citizen, ward=BAN_CO, category="phien-ha", description=story)
+    first = code_in(citizen.press("i:submit"))
+    fill_intake(citizen, ward=BAN_CO, category="phien-ha", description=story)
+    replies = citizen.press("i:submit")
+    assert "đã được gửi trước đó" in text_of(replies)
+    assert first in text_of(replies)
+    assert len(assistant.store.list(user=citizen.user)) == 1

@@ -77,6 +77,12 @@ def submit(ctx: CaseContext, user: str, draft: Draft) -> tuple[Complaint | None,
         consent_at=draft.consent_at,
         consent_version=draft.consent_version,
     )
+    # Decided before the duplicate check: the category is part of the fingerprint, so a money
+    # complaint sent twice must be compared under the category it is stored with.
+    money = ctx.money_demanded(new.description)
+    picked = new.category
+    if money:
+        new.category = MONEY_CATEGORY
     duplicate = ctx.store.find_duplicate(new, DUPLICATE_WINDOW)
     if duplicate is not None:
         return duplicate, [
@@ -94,10 +100,6 @@ def submit(ctx: CaseContext, user: str, draft: Draft) -> tuple[Complaint | None,
                 f"({esc(config.hotline)}) nếu việc gấp."
             )
         ]
-    money = ctx.money_demanded(new.description)
-    picked = new.category
-    if money:
-        new.category = MONEY_CATEGORY
     route = route_for(config, new.ward_code, new.category, new.official, new.description, money_demanded=money)
     broken = ctx.pledges_for(new.category, new.ward_code)
     pledge = broken[0] if broken else None
