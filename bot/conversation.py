@@ -148,7 +148,7 @@ class Assistant:
         if command == "/thutuc":
             return self._question(msg, argument) if argument else [qa.browse_fields(knowledge)]
         if command == "/camket":
-            return [pledges.browse(self.config)]
+            return [pledges.browse(self.config, self.knowledge.current)]
         if command == "/phananh":
             return self._start_intake(msg, prefill=argument or None, category=None)
         if command == "/tracuu":
@@ -269,7 +269,7 @@ class Assistant:
         if name == "none":
             return [qa.decline(self.config)]
         if name == "camket":
-            return [pledges.browse(self.config)]
+            return [pledges.browse(self.config, self.knowledge.current)]
         if name == "phananh":
             return self._start_intake(msg, prefill=None, category=arg if arg in CATEGORY_LABELS else None)
         if name == "tracuu":
@@ -410,7 +410,7 @@ class Assistant:
             self.store.clear_session(key)
             return [cases.refuse(ctx, code, msg.user, str(action))]
         if action == "notours_dest":
-            return [cases.transfer_choices(ctx, case, state.get("reason", ""))]
+            return [cases.transfer_choices(ctx, case, state.get("reason", ""), text or None)]
         if not text or not any(ch.isalnum() for ch in text):
             return [Reply("Nội dung không được để trống. Nhập lại (hoặc /huy để bỏ):", force_reply=True)]
         if action == "notours":

@@ -268,19 +268,30 @@ def ward_text(ctx: CaseContext, case: Complaint, actor: str, action: str, text: 
     return Reply(rule.done.format(code=esc(case.code)))
 
 
-def transfer_choices(ctx: CaseContext, case: Complaint, reason: str) -> Reply:
-    """After a "not ours" reason: where should the case go instead?"""
+def transfer_choices(ctx: CaseContext, case: Complaint, reason: str, ward_text: str | None = None) -> Reply:
+    """After a "not ours" reason: where should the case go instead?
+
+    The province has ~170 wards, too many for buttons: staff type the ward's name (`ward_text`)
+    and choose among the wards it fits; the supervisory unit is always offered.
+    """
+    from bot.wards import match_ward  # the ward index is built on first use
+
     ward = ctx.config.ward(case.ward_code)
-    buttons = [
-        Button(w.name, cb.build("w", "to", case.code, "ward", w.code)) for w in ctx.config.wards if f"ward:{w.code}" != case.route
-    ]
+    found = match_ward(ctx.config, ward_text, lambda text, city: None) if ward_text else None
+    fits = ([found.ward] if found.ward else list(found.candidates)) if found else []
+    buttons = [Button(w.name, cb.build("w", "to", case.code, "ward", w.code)) for w in fits if f"ward:{w.code}" != case.route]
     if ward is not None and case.route != f"supervisor:{ward.supervisor}":
         buttons.append(
             Button(
                 unit_name(ctx.config, f"supervisor:{ward.supervisor}"), cb.build("w", "to", case.code, "supervisor", ward.supervisor)
             )
         )
-    return Reply(f"Lý do: <i>{esc(reason)}</i>\nChuyển phản ánh {esc(case.code)} đến đơn vị nào?", rows(buttons, 2))
+    hint = "Gõ tên phường/xã nhận chuyển, hoặc chọn đơn vị bên dưới."
+    if ward_text and not fits:
+        hint = f"Không tìm thấy phường/xã “{esc(ward_text[:60])}”. Gõ lại tên, hoặc chọn đơn vị bên dưới."
+    return Reply(
+        f"Lý do: <i>{esc(reason)}</i>\nChuyển phản ánh {esc(case.code)} đến đơn vị nào? {hint}", rows(buttons, 2)
+    )
 
 
 def transfer(ctx: CaseContext, case: Complaint, actor: str, destination: str, reason: str) -> Reply:

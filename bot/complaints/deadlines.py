@@ -238,9 +238,13 @@ def tick(store: Store, config: Config, now: dt.datetime | None = None) -> TickRe
     )
 
 
-def digest_units(config: Config) -> list[str]:
-    """Every unit that gets a daily digest: the wards and the supervisory units."""
-    return [f"ward:{w.code}" for w in config.wards] + [f"supervisor:{s.id}" for s in config.supervisors]
+def digest_units(config: Config, registered: dict[str, int] | None = None) -> list[str]:
+    """Every unit that gets a daily digest: the wards with a group of their own, and the
+    supervisory units (whose digest covers the wards without a group: ~170 digests a day in one
+    supervisor's group would bury it)."""
+    registered = registered or {}
+    wards = [f"ward:{w.code}" for w in config.wards if w.chat_id or registered.get(f"ward:{w.code}")]
+    return wards + [f"supervisor:{s.id}" for s in config.supervisors]
 
 
 def digest(store: Store, config: Config, unit: str, now: dt.datetime) -> Reply:
@@ -276,7 +280,7 @@ def send_digests(store: Store, config: Config, now: dt.datetime) -> int:
         return 0
     day = local.date().isoformat()
     sent = 0
-    for unit in digest_units(config):
+    for unit in digest_units(config, store.registered_groups()):
         if store.digest_sent(unit, day):
             continue
         if store.mark_digest(unit, day, Outgoing(unit, digest(store, config, unit, now), "digest")):
