@@ -430,20 +430,18 @@ class Assistant:
                 return [Reply("Không tìm thấy phản ánh này.")]
             return [cases.rate(ctx, case, int(score))]
         action, _, code = rest.partition(":")
+        code, _, reason = code.partition(":")  # c:withdrawok:CODE:REASON
         case = cases.find_own(ctx, msg.user, code)
         if case is None:
             return [Reply("Không tìm thấy phản ánh này.")]
         if action == "show":
             return [cases.show(ctx, case)]
         if action == "withdraw":
-            return [
-                Reply(
-                    f"Bạn chắc chắn muốn rút phản ánh {esc(code)}?",
-                    rows([Button("Rút phản ánh", cb.build("c", "withdrawok", code)), Button("Không", cb.build("c", "show", code))], 2),
-                )
-            ]
+            return [cases.texts.withdraw_question(code)]
         if action == "withdrawok":
-            return [cases.withdraw(ctx, case)]
+            if reason not in cases.texts.WITHDRAW_REASONS and case.status in cases.texts.OPEN_STATUSES:
+                return [cases.texts.withdraw_question(code)]  # an old button without a reason: ask
+            return cases.withdraw(ctx, case, reason)
         if action == "answer":
             if case.status in lifecycle.FINAL:
                 return [Reply("Phản ánh này đã đóng.")]
