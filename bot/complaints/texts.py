@@ -92,6 +92,18 @@ def ward_actions(code: str) -> tuple[tuple[Button, ...], ...]:
     )
 
 
+def remaining_ward_actions(case: Complaint) -> Reply | None:
+    """The ward's actions still possible on a case, offered again after each one (terminal demo)."""
+    if case.status not in OPEN_STATUSES:
+        return None
+    keep = {"w:reply", "w:info", "w:resolve", "w:notours"}
+    if case.status in ("new", "reopened"):
+        keep.add("w:ack")
+    buttons = [b for row in ward_actions(case.code) for b in row if b.data.rsplit(":", 1)[0] in keep]
+    status = STAFF_STATUS_LABELS.get(case.status, case.status)
+    return Reply(f"Phản ánh <code>{esc(case.code)}</code> ({esc(status)}): thao tác tiếp theo của phường?", rows(buttons, 2))
+
+
 def forward(case: Complaint, unit: str, ward_name: str, pledge: Commitment | None, note: str | None = None) -> Reply:
     """The message a ward (or supervisory unit) group receives for a case."""
     title = "📣 <b>Phản ánh mới</b>" if case.status != Status.REOPENED else "🔁 <b>Phản ánh mở lại</b>"
