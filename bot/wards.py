@@ -165,8 +165,9 @@ def match_ward(config: Config, text: str, converter: Converter = convert_old_add
     if old_address:
         new_name = converter(text, config.city)
         if new_name:
-            codes = index.full.get(fold(new_name)) or index.short.get(_key(new_name)) or set()
-            ward = config.ward(sorted(codes)[0]) if len(codes) == 1 else None
+            # Today's official name, never an old ward that happened to have the same name.
+            official = {fold(w.name): w for w in config.wards}
+            ward = official.get(fold(new_name))
             return WardMatch(ward, converted=True, new_name=new_name)
     # An old address the converter could not read is not guessed at: "phường 99, quận 42" is
     # one typo away from many numbered old wards.
