@@ -171,3 +171,10 @@ def test_summary_buttons_never_list_the_province(assistant) -> None:
     replies = citizen.press("i:edit")
     assert "i:resume" in buttons_of(replies)  # back to the summary from the edit menu
     assert len(buttons_of(replies)) < 20
+
+
+def test_a_typed_date_is_shown_back(assistant) -> None:
+    citizen = Person(assistant)
+    walk_to(citizen, "when")
+    replies = citizen.say("hom kia")
+    assert "Thời điểm: <b>Hôm kia (18/11/2026)</b>" in text_of(replies)

@@ -151,3 +151,20 @@ def test_no_money_advice_for_other_complaints(assistant) -> None:
     citizen = Person(assistant)
     file_complaint(citizen)
     assert "Đừng đưa tiền" not in text_of(citizen.log[-1:])
+
+
+# -- transfer to another ward: typed, not ~170 buttons -------------------------------------------
+
+
+def test_not_ours_offers_the_supervisor_and_the_ward_typed_by_name(assistant) -> None:
+    code = file_complaint(Person(assistant))
+    staff = Person(assistant, STAFF, "Cán bộ", WARD_CHAT)
+    staff.press(f"w:notours:{code}")
+    replies = staff.say("Sự việc xảy ra ở phường Tân Sơn Nhất")
+    assert buttons_of(replies) == [f"w:to:{code}:supervisor:{SUPERVISOR}"]
+    assert "Gõ tên phường/xã" in text_of(replies)
+    replies = staff.say("tan son nhat")
+    assert f"w:to:{code}:ward:26968" in buttons_of(replies)
+    staff.press(f"w:to:{code}:ward:26968")
+    assert assistant.store.get(code).route == "ward:26968"
+    assert "Hạn tiếp nhận" in to_citizen(assistant, code)[-1]

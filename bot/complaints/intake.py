@@ -360,7 +360,8 @@ def _on_when(config, draft, text, button, photo, today, converter) -> str | None
     else:
         return "Bạn chọn thời điểm bằng nút, hoặc gõ ngày xảy ra sự việc."
     _advance(draft, "description" if not draft.editing else "summary")
-    return None
+    # A typed date is shown back as the date it was read as, so a misreading is caught now.
+    return None if button else f"🗓 Thời điểm: <b>{esc(draft.occurred)}</b> (bấm “Quay lại” nếu chưa đúng)."
 
 
 def _on_description(config, draft, text, button, photo, today, converter) -> str | None:
