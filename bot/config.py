@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraint
 
 from bot.adminunits import province_wards, provinces
 from bot.categories import COMPLAINT_CATEGORIES
+from bot.textnorm import fold
 from bot.yamlsource import Problem, line_of, load_model, read_yaml
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -90,19 +91,26 @@ def effective_wards(data: dict[str, Any]) -> list[dict[str, Any]]:
         "hotline": defaults.get("hotline") or data.get("hotline"),
         "desk_hours": defaults.get("desk_hours") or DEFAULT_DESK_HOURS,
     }
+    official = {w.code: w for w in province_wards(str(data.get("city_code", "")))}
+    # Overridden wards first, in the order written: a validation error at wards.N then points at
+    # the N-th entry of config.yaml.
     wards = []
-    for official in province_wards(str(data.get("city_code", ""))):
-        ward = {
-            "code": official.code,
-            "name": official.name,
-            **base,
-            "desk_address": _default_address(official.name, official.kind),
-            **overrides.pop(official.code, {}),
-        }
-        ward["name"] = official.name  # the official name always wins; other names go to aliases
-        wards.append(ward)
     for code, entry in overrides.items():
-        wards.append({**base, "name": code, "desk_address": _default_address("Phường", "phường"), **entry})
+        unit = official.get(code)
+        ward = {
+            **base,
+            "name": unit.name if unit else code,
+            "desk_address": _default_address(unit.name, unit.kind) if unit else _default_address("Phường", "phường"),
+            **entry,
+        }
+        if unit is not None and fold(str(ward["name"])) != fold(unit.name):
+            # The official name always wins; the name written in the config stays as an alias.
+            ward["aliases"] = [*(ward.get("aliases") or []), ward["name"]]
+            ward["name"] = unit.name
+        wards.append(ward)
+    for code, unit in official.items():
+        if code not in overrides:
+            wards.append({"code": code, "name": unit.name, **base, "desk_address": _default_address(unit.name, unit.kind)})
     return wards
 
 

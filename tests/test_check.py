@@ -206,3 +206,26 @@ def test_switching_province_is_one_line(capsys, deployment: Deployment) -> None:
     assert config.ward("00070").name == "Phường Hoàn Kiếm"
     assert match_ward(config, "hoan kiem", lambda text, city: None).ward.code == "00070"
     assert config.ward("26743") is None  # Bến Thành is not served by a Hà Nội deployment
+
+
+def test_an_invalid_override_points_at_its_line(capsys, deployment: Deployment) -> None:
+    first = _override_wards(
+        deployment, '  - code: "26743"', "    chat_id: -100123", '  - code: "26968"', "    chat_id: nhom-phuong"
+    )
+    assert main(["--config", str(deployment.config), "check"]) != 0
+    ((_, line, message),) = _problems(capsys.readouterr().err)
+    assert line == first + 3 and "chat_id" in message
+
+
+def test_overrides_keep_the_official_name_and_fill_the_rest(deployment: Deployment) -> None:
+    _override_wards(
+        deployment, '  - code: "26743"', "    name: P. Bến Thành (Q1 cũ)", "    chat_id: -100123", "    staff_ids: [7]"
+    )
+    from bot.config import load_config
+
+    config, problems = load_config(deployment.config)
+    assert config is not None, problems
+    ward = config.ward("26743")
+    assert ward.name == "Phường Bến Thành" and "P. Bến Thành (Q1 cũ)" in ward.aliases
+    assert (ward.chat_id, ward.staff_ids, ward.supervisor) == (-100123, [7], "so-noi-vu")
+    assert len(config.wards) == 168
