@@ -178,3 +178,11 @@ def test_a_typed_date_is_shown_back(assistant) -> None:
     walk_to(citizen, "when")
     replies = citizen.say("hom kia")
     assert "Thời điểm: <b>Hôm kia (18/11/2026)</b>" in text_of(replies)
+
+
+def test_none_is_not_a_description(assistant) -> None:
+    citizen = Person(assistant)
+    walk_to(citizen, "description")
+    replies = citizen.say("ko co")
+    assert draft_step(assistant) == "description" and "kể lại" in text_of(replies)
+    assert session_of(assistant)["draft"]["description"] is None

@@ -368,7 +368,7 @@ def _on_description(config, draft, text, button, photo, today, converter) -> str
     if button == "i:keep" and draft.description:
         _advance(draft, "official")
         return None
-    if not text or not has_letters(text):
+    if not text or not has_letters(text) or typed.is_none(text):
         return "Nội dung cần có chữ để phường hiểu sự việc. Bạn kể lại ngắn gọn giúp tôi nhé."
     cleaned = clean_lines(text).strip()
     limit = config.complaints.max_description_chars
