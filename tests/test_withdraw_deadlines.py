@@ -168,3 +168,11 @@ def test_not_ours_offers_the_supervisor_and_the_ward_typed_by_name(assistant) ->
     staff.press(f"w:to:{code}:ward:26968")
     assert assistant.store.get(code).route == "ward:26968"
     assert "Hạn tiếp nhận" in to_citizen(assistant, code)[-1]
+
+
+def test_a_sensitive_case_says_what_happens_at_the_supervisor(assistant) -> None:
+    citizen = Person(assistant)
+    file_complaint(citizen, category="doi-tien", description="Cán bộ đòi tiền cà phê 200 nghìn")
+    confirmation = text_of(citizen.log[-1:])
+    assert "Hạn tiếp nhận: trước" in confirmation
+    assert f"<b>{SUPERVISOR_NAME}</b> được nhắc lại" in confirmation

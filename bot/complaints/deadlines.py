@@ -187,10 +187,11 @@ def deadline_line(config: Config, case: Complaint) -> str | None:
         return None
     if due is None:
         return None
-    return (
-        f"⏳ Hạn {what}: trước <b>{local_due(config, due)}</b> (giờ Việt Nam, {working_time(config)}). "
-        f"Nếu quá hạn, phản ánh tự động được báo lên <b>{supervisor}</b> để đôn đốc."
-    )
+    if case.route == _supervisor_route(config, case):  # already with the supervisory unit (sensitive)
+        consequence = f"Nếu quá hạn, phản ánh được ghi nhận quá hạn trong báo cáo và <b>{supervisor}</b> được nhắc lại."
+    else:
+        consequence = f"Nếu quá hạn, phản ánh tự động được báo lên <b>{supervisor}</b> để đôn đốc."
+    return f"⏳ Hạn {what}: trước <b>{local_due(config, due)}</b> (giờ Việt Nam, {working_time(config)}). {consequence}"
 
 
 def with_fresh_deadlines(config: Config, case: Complaint, start: dt.datetime, **changes: object) -> Complaint:
