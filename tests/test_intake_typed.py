@@ -186,3 +186,9 @@ def test_none_is_not_a_description(assistant) -> None:
     replies = citizen.say("ko co")
     assert draft_step(assistant) == "description" and "kể lại" in text_of(replies)
     assert session_of(assistant)["draft"]["description"] is None
+
+
+def test_qua_and_nay_need_a_day_word() -> None:
+    assert parse_when("lâu quá không nhớ", TODAY) is None
+    assert parse_when("tối qua", TODAY).day == dt.date(2026, 11, 19)
+    assert parse_when("trưa nay", TODAY).day == TODAY

@@ -109,11 +109,12 @@ def parse_when(text: str, today: dt.date) -> When | None:
         except ValueError:
             return When(problem=f"Không có ngày {numeric.group(0).strip()}. Bạn gõ lại theo dạng ngày/tháng, ví dụ 15/11.")
         return _checked(day, today, prefix)
-    if re.search(r"\b(hom nay|nay)\b", folded) and not re.search(r"\b(tuan|thang)\b", folded):
+    # "qua"/"nay" only after a day word: folded "quá" is "qua" too ("lâu quá").
+    if re.search(r"\b(hom|bua|sang|trua|chieu|toi|dem) nay\b", folded):
         return _checked(today, today, prefix, "Hôm nay")
     if re.search(r"\b(hom kia|bua kia)\b", folded):
         return _checked(today - dt.timedelta(days=2), today, prefix, "Hôm kia")
-    if re.search(r"\b(hom qua|qua)\b", folded) and not re.search(r"\b(tuan|thang)\b", folded):
+    if re.search(r"\b(hom|bua|sang|trua|chieu|toi|dem) qua\b", folded):
         return _checked(today - dt.timedelta(days=1), today, prefix, "Hôm qua")
     weekday = _WEEKDAY_RE.search(folded)
     if weekday:
