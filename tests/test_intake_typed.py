@@ -192,3 +192,8 @@ def test_qua_and_nay_need_a_day_word() -> None:
     assert parse_when("lâu quá không nhớ", TODAY) is None
     assert parse_when("tối qua", TODAY).day == dt.date(2026, 11, 19)
     assert parse_when("trưa nay", TODAY).day == TODAY
+
+
+def test_toi_as_i_is_not_evening() -> None:
+    assert parse_when("hôm qua tôi đến nộp hồ sơ", TODAY).label == "Hôm qua (19/11/2026)"
+    assert parse_when("tối thứ 3", TODAY).label == "Tối thứ ba 17/11/2026"

@@ -98,7 +98,11 @@ def _checked(day: dt.date, today: dt.date, prefix: str = "", relative: str = "")
 def parse_when(text: str, today: dt.date) -> When | None:
     """The date the text names, a `When` with a problem if impossible/future, None if unreadable."""
     folded = fold(text)
-    part = next((label for word, label in _PARTS.items() if re.search(rf"\b{word}\b", folded)), "")
+    # A part of the day only right before a day ("tối qua", "sáng thứ 2"): "tôi" (I) folds to "toi" too.
+    part = next(
+        (label for word, label in _PARTS.items() if re.search(rf"\b{word} (nay|qua|hom|bua|thu|ngay|chu|cn|t\d|\d)", folded)),
+        "",
+    )
     prefix = f"{part} " if part else ""
     numeric = _NUMERIC.search(text)
     if numeric:
