@@ -194,7 +194,7 @@ async def test_complaint_filed_across_a_restart(webhook_bot: WebhookBot, emulato
     bot = webhook_bot
     step = await bot.send(bot.message("/phananh"))
     assert "phường/xã nào" in (step.text or "")
-    step = await bot.send(bot.button(step, f"i:ward:{WARD}"))
+    step = await bot.send(bot.message("Bến Thành"))  # typed: the city has ~170 wards
     step = await bot.send(bot.button(step, "i:cat:tho-o"))
     # systemd restarts the service mid-conversation, right after the webhook accepted an update.
     # Telegram forgets an update once answered 200, so the stop must finish handling it first.
