@@ -296,7 +296,13 @@ def reference_problems(config: Config, path: Path, node: Any, data: Any = None) 
                     "in force since 1/7/2025",
                 )
             )
-    override_index = {code: index for index, code in enumerate(seen)}
+    # A ward whose override names its own supervisor is blamed at that line; the others share the
+    # default, reported once.
+    override_index = {
+        code: index
+        for index, code in enumerate(seen)
+        if isinstance(overrides[index], dict) and overrides[index].get("supervisor") is not None
+    }
     default_reported = False
     for ward in config.wards:
         if ward.supervisor in supervisor_ids:

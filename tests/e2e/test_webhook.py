@@ -50,9 +50,9 @@ def write_deployment(folder: Path, port: int) -> Path:
         "outbox_interval": 0.2,
         "outbox_max_backoff": 0.5,
     }
-    for ward in config["wards"]:
-        if ward["code"] == WARD:
-            ward["chat_id"], ward["staff_ids"] = WARD_GROUP, [STAFF]
+    # Every ward of the province is served; `wards:` only overrides, here Bến Thành's group and staff.
+    config["wards"] = [w for w in config.get("wards") or [] if w["code"] != WARD]
+    config["wards"].append({"code": WARD, "chat_id": WARD_GROUP, "staff_ids": [STAFF]})
     for supervisor in config["supervisors"]:
         supervisor["chat_id"] = SUPERVISOR_GROUP
     path = folder / "config.yaml"
