@@ -35,7 +35,7 @@ def assistant(loaded, tmp_path: Path):
 
 
 def to_citizen(assistant, code: str) -> list[str]:
-    return [i.reply.text for i in outbox_of(assistant.store, code) if i.target == CITIZEN]
+    return [i.reply.text for i in outbox_of(assistant.store, code) if i.target == CITIZEN and i.purpose != "confirm"]
 
 
 # -- deadlines -----------------------------------------------------------------------------------
