@@ -94,6 +94,6 @@ register("m", rf"{WORD}(:{SLUG})?")  # menu: m:<item>[:<category>]
 register("k", rf"national|city|ward:{DIGITS}")  # commitments of a unit
 register("i", rf"{WORD}(:{SLUG})?")  # complaint intake: i:<step>[:<value>]
 register("w", rf"{WORD}:{CODE}(:(ward|supervisor):{SLUG})?")  # ward staff: w:<action>:<code>[:<destination>]
-register("c", rf"{WORD}:{CODE}")  # the citizen's case: c:<action>:<code>
+register("c", rf"{WORD}:{CODE}(:{WORD})?")  # the citizen's case: c:<action>:<code>[:<withdrawal reason>]
 register("r", rf"{CODE}:[0-5]")  # rating of a resolved case: r:<code>:<0-5>
 register("d", WORD)  # the citizen's own data (/dulieu): d:<action>

@@ -11,9 +11,11 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator, model_validator
 
+from bot.adminunits import province_wards, provinces
 from bot.categories import COMPLAINT_CATEGORIES
+from bot.textnorm import fold
 from bot.yamlsource import Problem, line_of, load_model, read_yaml
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -47,6 +49,69 @@ class Ward(BaseModel):
     hotline: Text
     desk_address: Text
     desk_hours: Text
+
+
+DEFAULT_DESK_HOURS = "Thứ Hai đến Thứ Sáu 7:30–11:30 và 13:00–17:00; sáng Thứ Bảy 7:30–11:30"
+
+
+class WardDefaults(BaseModel):
+    """Settings of every ward that `wards:` does not override."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    supervisor: Text | None = None  # None: the first supervisory unit
+    hotline: Text | None = None  # None: the province's hotline
+    desk_hours: Text = DEFAULT_DESK_HOURS
+
+
+def _default_address(name: str, kind: str) -> str:
+    # "Phường Bến Thành" -> "Trung tâm Phục vụ hành chính công phường Bến Thành (...)"
+    unit = name[:1].lower() + name[1:]
+    return f"Trung tâm Phục vụ hành chính công {unit} (địa chỉ niêm yết trên trang thông tin của {kind})"
+
+
+def effective_wards(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every official ward of the province in `city_code`, with the `wards:` overrides applied.
+
+    An override whose code is not in the province's official list is kept as written (with its
+    code as a stand-in name), so that `reference_problems` can point at it.
+    """
+    overrides: dict[str, dict[str, Any]] = {}
+    for item in data.get("wards") or []:
+        entry = item.model_dump() if isinstance(item, BaseModel) else dict(item) if isinstance(item, dict) else {}
+        overrides[str(entry.get("code", ""))] = {k: v for k, v in entry.items() if v is not None}
+    defaults = data.get("ward_defaults") or {}
+    if isinstance(defaults, BaseModel):
+        defaults = defaults.model_dump()
+    supervisors = data.get("supervisors") or []
+    first = supervisors[0] if supervisors else {}
+    first_id = first.id if isinstance(first, BaseModel) else first.get("id") if isinstance(first, dict) else None
+    base = {
+        "supervisor": defaults.get("supervisor") or first_id,
+        "hotline": defaults.get("hotline") or data.get("hotline"),
+        "desk_hours": defaults.get("desk_hours") or DEFAULT_DESK_HOURS,
+    }
+    official = {w.code: w for w in province_wards(str(data.get("city_code", "")))}
+    # Overridden wards first, in the order written: a validation error at wards.N then points at
+    # the N-th entry of config.yaml.
+    wards = []
+    for code, entry in overrides.items():
+        unit = official.get(code)
+        ward = {
+            **base,
+            "name": unit.name if unit else code,
+            "desk_address": _default_address(unit.name, unit.kind) if unit else _default_address("Phường", "phường"),
+            **entry,
+        }
+        if unit is not None and fold(str(ward["name"])) != fold(unit.name):
+            # The official name always wins; the name written in the config stays as an alias.
+            ward["aliases"] = [*(ward.get("aliases") or []), ward["name"]]
+            ward["name"] = unit.name
+        wards.append(ward)
+    for code, unit in official.items():
+        if code not in overrides:
+            wards.append({"code": code, "name": unit.name, **base, "desk_address": _default_address(unit.name, unit.kind)})
+    return wards
 
 
 class Telegram(BaseModel):
@@ -163,6 +228,9 @@ class Config(BaseModel):
     city_code: Annotated[str, StringConstraints(pattern=r"^\d{2}$")]
     timezone: Text = "Asia/Ho_Chi_Minh"
     supervisors: list[Supervisor] = Field(min_length=1)
+    ward_defaults: WardDefaults = WardDefaults()
+    # In config.yaml: optional overrides by code. Once loaded: every ward of the province (see
+    # `effective_wards`), each with every field resolved.
     wards: list[Ward] = Field(min_length=1)
     telegram: Telegram = Telegram()
     complaints: Complaints = Complaints()
@@ -171,8 +239,33 @@ class Config(BaseModel):
     report: Report = Report()
     retention: Retention = Retention()
 
+    _ward_index: tuple[list[Ward], dict[str, Ward]] | None = PrivateAttr(default=None)
+
+    @field_validator("city_code")
+    @classmethod
+    def _official_province(cls, code: str) -> str:
+        if not province_wards(code):
+            raise ValueError(
+                f"{code!r} is not a province code of the official list in force since 1/7/2025 "
+                f"(e.g. 79 {provinces().get('79')}, 01 {provinces().get('01')})"
+            )
+        return code
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_wards(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = {**data, "wards": effective_wards(data)}
+        return data
+
     def ward(self, code: str) -> Ward | None:
-        return next((w for w in self.wards if w.code == code), None)
+        """The ward with this official code (a dict lookup: it runs for every message about a case)."""
+        index = self._ward_index
+        # model_copy(update={"wards": ...}) copies private attributes too: rebuild for a new list.
+        if index is None or index[0] is not self.wards:
+            index = (self.wards, {w.code: w for w in self.wards})
+            self._ward_index = index
+        return index[1].get(code)
 
     def supervisor(self, unit_id: str) -> Supervisor | None:
         return next((s for s in self.supervisors if s.id == unit_id), None)
@@ -183,40 +276,64 @@ def load_config(path: Path) -> tuple[Config | None, list[Problem]]:
     config, problems = load_model(path, Config)
     if config is None:
         return None, problems
-    _, node, _ = read_yaml(path)
-    problems = reference_problems(config, path, node)
+    data, node, _ = read_yaml(path)
+    problems = reference_problems(config, path, node, data)
     return (None, problems) if problems else (config, [])
 
 
-def reference_problems(config: Config, path: Path, node: Any) -> list[Problem]:
-    """Wards naming unknown supervisors, repeated ward codes or supervisor ids, located by line."""
+def reference_problems(config: Config, path: Path, node: Any, data: Any = None) -> list[Problem]:
+    """Unknown province or ward codes, wards naming unknown supervisors, repeated ward codes or
+    supervisor ids, located by line (`data` is the parsed YAML, for the ward overrides as written)."""
     problems = []
     supervisor_ids = [s.id for s in config.supervisors]
     for index, supervisor_id in enumerate(supervisor_ids):
         if supervisor_ids.index(supervisor_id) != index:
             line = line_of(node, ("supervisors", index, "id"))
             problems.append(Problem(str(path), line, f"supervisors.{index}.id: {supervisor_id!r} is repeated"))
-    codes: list[str] = []
-    for index, ward in enumerate(config.wards):
-        if ward.supervisor not in supervisor_ids:
-            line = line_of(node, ("wards", index, "supervisor"))
+    official = {w.code for w in province_wards(config.city_code)}
+    overrides = data.get("wards") if isinstance(data, dict) else None
+    seen: list[str] = []
+    for index, entry in enumerate(overrides or []):
+        code = str(entry.get("code", "")) if isinstance(entry, dict) else ""
+        if code in seen:
             problems.append(
-                Problem(
-                    str(path),
-                    line,
-                    f"wards.{index}.supervisor: ward {ward.code} names unknown supervisor {ward.supervisor!r} "
-                    f"(known: {', '.join(supervisor_ids)})",
-                )
+                Problem(str(path), line_of(node, ("wards", index, "code")), f"wards.{index}.code: ward code {code} is repeated")
             )
-        if ward.code in codes:
+        seen.append(code)
+        if official and code not in official:
             problems.append(
                 Problem(
                     str(path),
                     line_of(node, ("wards", index, "code")),
-                    f"wards.{index}.code: ward code {ward.code} is repeated",
+                    f"wards.{index}.code: {code} is not a ward of {config.city} in the official list "
+                    "in force since 1/7/2025",
                 )
             )
-        codes.append(ward.code)
+    # A ward whose override names its own supervisor is blamed at that line; the others share the
+    # default, reported once.
+    override_index = {
+        code: index
+        for index, code in enumerate(seen)
+        if isinstance(overrides[index], dict) and overrides[index].get("supervisor") is not None
+    }
+    default_reported = False
+    for ward in config.wards:
+        if ward.supervisor in supervisor_ids:
+            continue
+        index = override_index.get(ward.code)
+        if index is None and default_reported:
+            continue
+        where = f"wards.{index}.supervisor" if index is not None else "ward_defaults.supervisor"
+        loc = ("wards", index, "supervisor") if index is not None else ("ward_defaults", "supervisor")
+        default_reported = default_reported or index is None
+        problems.append(
+            Problem(
+                str(path),
+                line_of(node, loc),
+                f"{where}: ward {ward.code} names unknown supervisor {ward.supervisor!r} "
+                f"(known: {', '.join(supervisor_ids)})",
+            )
+        )
     return problems
 
 

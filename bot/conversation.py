@@ -149,7 +149,7 @@ class Assistant:
         if command == "/thutuc":
             return self._question(msg, argument) if argument else [qa.browse_fields(knowledge)]
         if command == "/camket":
-            return [pledges.browse(self.config)]
+            return [pledges.browse(self.config, self.knowledge.current)]
         if command == "/phananh":
             return self._start_intake(msg, prefill=argument or None, category=None)
         if command == "/tracuu":
@@ -274,7 +274,7 @@ class Assistant:
         if name == "none":
             return [qa.decline(self.config)]
         if name == "camket":
-            return [pledges.browse(self.config)]
+            return [pledges.browse(self.config, self.knowledge.current)]
         if name == "phananh":
             return self._start_intake(msg, prefill=None, category=arg if arg in CATEGORY_LABELS else None)
         if name == "tracuu":
@@ -435,7 +435,7 @@ class Assistant:
             self.store.clear_session(key)
             return [cases.refuse(ctx, code, msg.user, str(action))]
         if action == "notours_dest":
-            return [cases.transfer_choices(ctx, case, state.get("reason", ""))]
+            return [cases.transfer_choices(ctx, case, state.get("reason", ""), text or None)]
         if not text or not any(ch.isalnum() for ch in text):
             return [Reply("Nội dung không được để trống. Nhập lại (hoặc /huy để bỏ):", force_reply=True)]
         if action == "notours":
@@ -455,20 +455,18 @@ class Assistant:
                 return [Reply("Không tìm thấy phản ánh này.")]
             return [cases.rate(ctx, case, int(score))]
         action, _, code = rest.partition(":")
+        code, _, reason = code.partition(":")  # c:withdrawok:CODE:REASON
         case = cases.find_own(ctx, msg.user, code)
         if case is None:
             return [Reply("Không tìm thấy phản ánh này.")]
         if action == "show":
             return [cases.show(ctx, case)]
         if action == "withdraw":
-            return [
-                Reply(
-                    f"Bạn chắc chắn muốn rút phản ánh {esc(code)}?",
-                    rows([Button("Rút phản ánh", cb.build("c", "withdrawok", code)), Button("Không", cb.build("c", "show", code))], 2),
-                )
-            ]
+            return [cases.texts.withdraw_question(code)]
         if action == "withdrawok":
-            return [cases.withdraw(ctx, case)]
+            if reason not in cases.texts.WITHDRAW_REASONS and case.status in cases.texts.OPEN_STATUSES:
+                return [cases.texts.withdraw_question(code)]  # an old button without a reason: ask
+            return cases.withdraw(ctx, case, reason)
         if action == "answer":
             if case.status in lifecycle.FINAL:
                 return [Reply("Phản ánh này đã đóng.")]

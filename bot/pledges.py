@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable
 
 from bot import callbacks as cb
+from bot.categories import CATEGORY_LABELS
 from bot.commitments import Commitment
 from bot.config import Config
 from bot.knowledge import Knowledge
@@ -36,8 +38,23 @@ def pledges_for(knowledge: Knowledge, category: str, ward_code: str) -> list[Com
     """
     units = {"national": 0, "city": 1, f"ward:{ward_code}": 2}
     matching = [c for c in knowledge.commitments.values() if category in c.complaint_categories and c.unit in units]
-    matching.sort(key=lambda c: (units[c.unit], len(c.complaint_categories)))
+    label = _bigrams(CATEGORY_LABELS.get(category, ""))
+    # Within a unit, the pledge the category really concerns: its title names the conduct
+    # ("Hách dịch, cửa quyền" -> "Không cửa quyền, hách dịch, ..."), else it lists the category first.
+    matching.sort(
+        key=lambda c: (
+            units[c.unit],
+            -len(label & _bigrams(c.title)),
+            c.complaint_categories.index(category),
+            len(c.complaint_categories),
+        )
+    )
     return matching
+
+
+def _bigrams(text: str) -> set[str]:
+    words = fold(text).split()
+    return {f"{a} {b}" for a, b in itertools.pairwise(words)}
 
 
 def pledge_for(knowledge: Knowledge, category: str, ward_code: str) -> Commitment | None:
@@ -84,7 +101,7 @@ def answer(
         own = [c for c in knowledge.commitments.values() if c.unit == f"ward:{ward_code}"]
         items = own + [i for i in items if i not in own]
     if not items:
-        return browse(config)
+        return browse(config, knowledge)
     blocks = [_block(item, config, today, count, ward_code) for item in items[: MAX_SHOWN + 2]]
     buttons = [b for b in (complaint_button(items[0]),) if b]
     buttons.append(Button("🤝 Xem tất cả cam kết", cb.build("m", "camket")))
@@ -96,10 +113,15 @@ def _asks_about_ward(question: str) -> bool:
     return any(cue in folded for cue in ("da lam", "hua", "cam ket", "nhiem vu", "ke hoach", "hoan thanh"))
 
 
-def browse(config: Config) -> Reply:
-    """/camket: pick a unit."""
+def browse(config: Config, knowledge: Knowledge | None = None) -> Reply:
+    """/camket: pick a unit (the wards that published pledges, not all ~170 of the province)."""
     buttons = [Button("Quy định chung (toàn quốc)", cb.build("k", "national")), Button(config.city, cb.build("k", "city"))]
-    buttons += [Button(w.name, cb.build("k", "ward", w.code)) for w in config.wards]
+    with_pledges = {c.unit for c in knowledge.commitments.values()} if knowledge is not None else set()
+    buttons += [
+        Button(w.name, cb.build("k", "ward", w.code))
+        for w in config.wards
+        if f"ward:{w.code}" in with_pledges or (knowledge is None and len(config.wards) <= 12)
+    ]
     return Reply("🤝 <b>Cam kết</b>: chọn đơn vị để xem các cam kết và tình trạng thực hiện.", rows(buttons, 2))
 
 
@@ -107,7 +129,7 @@ def unit_pledges(knowledge: Knowledge, config: Config, unit: str, today: dt.date
     """Every commitment of one unit, tasks with their (overdue-aware) status."""
     items = [c for c in knowledge.commitments.values() if c.unit == unit]
     if not items:
-        return browse(config)
+        return browse(config, knowledge)
     ward_code = unit.removeprefix("ward:") if unit.startswith("ward:") else None
     header = f"🤝 <b>Cam kết của {esc(unit_label(config, unit))}</b>"
     if any(c.sample for c in items):

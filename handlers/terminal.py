@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Iterable
-from typing import TextIO
+from typing import Literal, TextIO
 
 from bot.complaints.deadlines import tick
 from bot.complaints.outbox import deliver_due, deliver_one
 from bot.complaints.routing import unit_name
+from bot.complaints.texts import remaining_ward_actions
 from bot.config import Config
 from bot.conversation import Assistant, Incoming
 from bot.replies import Button, QueuedReply, Reply, to_plain
@@ -70,6 +71,7 @@ def chat(assistant: Assistant, lines: Iterable[str] | None = None, out: TextIO =
     shown, buttons = render(assistant.handle(Incoming(TERMINAL_USER, text="/start"))[0])
     out.write(shown + "\n")
     source = lines if lines is not None else _stdin_lines(out)
+    ward_case: str | None = None  # the case the local user last acted on as the ward
     for raw in source:
         line = raw.strip()
         if line in ("/thoat", "/exit", "/quit"):
@@ -78,6 +80,8 @@ def chat(assistant: Assistant, lines: Iterable[str] | None = None, out: TextIO =
             msg = Incoming(TERMINAL_USER, button=buttons[int(line) - 1].data)
         else:
             msg = Incoming(TERMINAL_USER, text=line)
+        if msg.button and msg.button.startswith("w:"):
+            ward_case = msg.button.split(":")[2]
         buttons = []
         for reply in assistant.handle(msg):
             text, new_buttons = render(reply, len(buttons) + 1)
@@ -92,8 +96,26 @@ def chat(assistant: Assistant, lines: Iterable[str] | None = None, out: TextIO =
             text, new_buttons = render(reply, len(buttons) + 1)
             buttons += new_buttons
             out.write(f"\n── gửi đến {sender.destination(target)} ──\n{text}\n")
+        if ward_case is not None:
+            offer = _ward_offer(assistant, ward_case)
+            if offer is None:
+                ward_case = None
+            elif offer:
+                text, new_buttons = render(offer, len(buttons) + 1)
+                buttons += new_buttons
+                out.write(f"\n── nhóm {unit_name(assistant.config, 'ward:' + assistant.store.get(ward_case).ward_code)} ──\n{text}\n")
         out.write("\n")
         out.flush()
+
+
+def _ward_offer(assistant: Assistant, code: str) -> Reply | Literal[False] | None:
+    """The ward's remaining actions on `code`: None once the case is over, False while the ward
+    is typing a reply (its prompt is the last thing on screen)."""
+    state, _ = assistant.store.load_session(TERMINAL_USER)
+    if state and state.get("flow") == "staff":
+        return False
+    case = assistant.store.get(code)
+    return remaining_ward_actions(case) if case is not None else None
 
 
 def _stdin_lines(out: TextIO) -> Iterable[str]:

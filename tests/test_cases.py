@@ -336,7 +336,7 @@ def test_every_action_is_audited_with_its_actor(desk: Desk) -> None:
     desk.staff.press(f"w:notours:{desk.code}")
     desk.staff.say("Thuộc thẩm quyền Sở")
     desk.staff.press(f"w:to:{desk.code}:supervisor:{SUPERVISOR}")
-    desk.citizen.press(f"c:withdrawok:{desk.code}")
+    desk.citizen.press(f"c:withdrawok:{desk.code}:mistake")
 
     assert desk.audit() == [
         (CITIZEN, "create"),
@@ -408,16 +408,17 @@ def test_lookup_without_a_code_lists_own_cases(desk: Desk) -> None:
 
 def test_withdrawing_tells_the_ward(desk: Desk) -> None:
     replies = desk.citizen.press(f"c:withdraw:{desk.code}")
-    assert f"c:withdrawok:{desk.code}" in buttons_of(replies)
+    assert f"c:withdrawok:{desk.code}:done" in buttons_of(replies)
+    assert "Vì sao" in text_of(replies)
     assert desk.case.status == "new"  # asking is not doing
 
-    replies = desk.citizen.press(f"c:withdrawok:{desk.code}")
+    replies = desk.citizen.press(f"c:withdrawok:{desk.code}:done")
 
     assert "Đã rút" in text_of(replies)
     assert desk.case.status == "withdrawn"
     [note] = desk.to_unit("notify")
     assert note.target == WARD
-    assert "rút" in note.reply.text
+    assert "rút" in note.reply.text and "Đã được giải quyết" in note.reply.text
     assert (CITIZEN, "withdraw") in desk.audit()
 
     assert "không còn ở trạng thái" in text_of(desk.citizen.press(f"c:withdrawok:{desk.code}"))

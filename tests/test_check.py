@@ -115,14 +115,18 @@ def test_broken_knowledge_is_reported_and_refused(capsys, deployment: Deployment
     assert _problems(refused) == problems
 
 
-def _break_ward_supervisor(d: Deployment) -> tuple[int, int]:
+def _override_wards(d: Deployment, *entry: str) -> int:
+    """Replace the shipped `wards: []` with the given override lines; returns the first line's number."""
     lines = d.lines(d.config)
     wards = d.line_of(lines, "wards:")
-    ward = d.line_of(lines, "  - code:", wards)
-    supervisor = d.line_of(lines, "    supervisor:", ward)
-    lines[supervisor - 1] = "    supervisor: khong-ton-tai"
+    lines[wards - 1 : wards] = ["wards:", *entry]
     d.write_lines(d.config, lines)
-    return ward, supervisor
+    return wards + 1
+
+
+def _break_ward_supervisor(d: Deployment) -> tuple[int, int]:
+    ward = _override_wards(d, '  - code: "26740"', "    supervisor: khong-ton-tai")
+    return ward, ward + 1
 
 
 def test_ward_with_unknown_supervisor_is_reported_and_refused(capsys, deployment: Deployment) -> None:
@@ -155,3 +159,73 @@ def test_missing_config_file_is_reported(capsys, tmp_path: Path) -> None:
     assert main(["--config", str(missing), "check"]) != 0
     err = capsys.readouterr().err
     assert str(missing) in err and "cannot read file" in err
+
+
+def test_a_ward_code_outside_the_province_is_reported(capsys, deployment: Deployment) -> None:
+    line = _override_wards(deployment, '  - code: "00070"', "    chat_id: -100123")  # Phường Hoàn Kiếm, Hà Nội
+    assert main(["--config", str(deployment.config), "check"]) != 0
+    ((_, at, message),) = _problems(capsys.readouterr().err)
+    assert at == line
+    assert "00070" in message and "official list" in message
+
+
+def test_an_unknown_province_code_is_reported(capsys, deployment: Deployment) -> None:
+    lines = deployment.lines(deployment.config)
+    at = deployment.line_of(lines, "city_code:")
+    lines[at - 1] = 'city_code: "99"'
+    deployment.write_lines(deployment.config, lines)
+    assert main(["--config", str(deployment.config), "check"]) != 0
+    err = capsys.readouterr().err
+    assert any(line == at and "99" in message for _, line, message in _problems(err)), err
+
+
+def test_every_ward_of_the_province_is_served_with_defaults(loaded) -> None:
+    config = loaded.config
+    assert len(config.wards) == 168
+    ward = config.ward("26968")
+    assert ward is not None and ward.name == "Phường Tân Sơn Nhất"
+    assert ward.supervisor == "so-noi-vu" and ward.hotline == config.hotline and ward.chat_id is None
+    assert "niêm yết trên trang thông tin" in ward.desk_address and "Tân Sơn Nhất" in ward.desk_address
+    assert "7:30" in ward.desk_hours
+    assert config.ward("00070") is None
+
+
+def test_switching_province_is_one_line(capsys, deployment: Deployment) -> None:
+    lines = deployment.lines(deployment.config)
+    for key, value in (("city_code:", 'city_code: "01"'), ("city:", "city: Thành phố Hà Nội")):
+        lines[deployment.line_of(lines, key) - 1] = value
+    deployment.write_lines(deployment.config, lines)
+    assert main(["--config", str(deployment.config), "check"]) == 0, capsys.readouterr().err
+    assert "126 wards" in capsys.readouterr().out
+
+    from bot.config import load_config
+    from bot.wards import match_ward
+
+    config, problems = load_config(deployment.config)
+    assert config is not None and not problems
+    assert config.ward("00070").name == "Phường Hoàn Kiếm"
+    assert match_ward(config, "hoan kiem", lambda text, city: None).ward.code == "00070"
+    assert config.ward("26743") is None  # Bến Thành is not served by a Hà Nội deployment
+
+
+def test_an_invalid_override_points_at_its_line(capsys, deployment: Deployment) -> None:
+    first = _override_wards(
+        deployment, '  - code: "26743"', "    chat_id: -100123", '  - code: "26968"', "    chat_id: nhom-phuong"
+    )
+    assert main(["--config", str(deployment.config), "check"]) != 0
+    ((_, line, message),) = _problems(capsys.readouterr().err)
+    assert line == first + 3 and "chat_id" in message
+
+
+def test_overrides_keep_the_official_name_and_fill_the_rest(deployment: Deployment) -> None:
+    _override_wards(
+        deployment, '  - code: "26743"', "    name: P. Bến Thành (Q1 cũ)", "    chat_id: -100123", "    staff_ids: [7]"
+    )
+    from bot.config import load_config
+
+    config, problems = load_config(deployment.config)
+    assert config is not None, problems
+    ward = config.ward("26743")
+    assert ward.name == "Phường Bến Thành" and "P. Bến Thành (Q1 cũ)" in ward.aliases
+    assert (ward.chat_id, ward.staff_ids, ward.supervisor) == (-100123, [7], "so-noi-vu")
+    assert len(config.wards) == 168

@@ -198,13 +198,20 @@ def test_daily_digest_once_per_unit_and_day(loaded, tmp_path: Path) -> None:
     assert deadlines.send_digests(assistant.store, assistant.config, clock.now) == 0
     clock.now = local(2026, 11, 17, 17, 45)
     units = len(deadlines.digest_units(assistant.config))
+    # Only units with a group of their own get one: the supervisors, not ~170 wards without a group.
+    assert units == len(assistant.config.supervisors)
     assert deadlines.send_digests(assistant.store, assistant.config, clock.now) == units
     assert deadlines.send_digests(assistant.store, assistant.config, clock.now) == 0
-    ward_digest = [i for i in assistant.store.outbox() if i.purpose == "digest" and i.target == f"ward:{WARD}"]
-    assert len(ward_digest) == 1 and "Mới trong 24 giờ: <b>1</b>" in ward_digest[0].reply.text
+    digests = [i for i in assistant.store.outbox() if i.purpose == "digest"]
+    assert not [i for i in digests if i.target.startswith("ward:")]
+    [supervisor_digest] = [i for i in digests if i.target == "supervisor:so-noi-vu"]
+    assert "Mới trong 24 giờ: <b>1</b>" in supervisor_digest.reply.text
+    # A ward that registers its group gets its own digest from the next day.
+    assistant.store.use_registration_code(assistant.store.new_registration_code(f"ward:{WARD}"), -5, "tg:1")
+    assert f"ward:{WARD}" in deadlines.digest_units(assistant.config, assistant.store.registered_groups())
     # Three days of downtime: only today's digest goes out, not one per missed day.
     clock.now = local(2026, 11, 20, 18, 0)
-    assert deadlines.send_digests(assistant.store, assistant.config, clock.now) == units
+    assert deadlines.send_digests(assistant.store, assistant.config, clock.now) == units + 1
 
 
 def test_digest_lists_the_oldest_overdue_first(loaded, tmp_path: Path) -> None:

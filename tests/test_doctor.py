@@ -17,6 +17,7 @@ import httpx
 import pytest
 import yaml
 
+from bot.adminunits import province_wards
 from bot.cli import main
 from bot.complaints.store import MIGRATIONS, Store
 from bot.config import load_config
@@ -34,8 +35,9 @@ def write_deployment(folder: Path, **telegram: Any) -> Path:
     config["knowledge_dir"] = str(ROOT / "knowledge")
     config["database"] = str(folder / "data" / "motcua.sqlite3")
     config["backup"] = {"dir": str(folder / "backups")}
-    for n, ward in enumerate(config["wards"]):
-        ward["chat_id"], ward["staff_ids"] = -1000 - n, [500 + n]
+    # Every ward of the province is served; `wards:` overrides give each its own group and staff.
+    official = province_wards(config["city_code"])
+    config["wards"] = [{"code": w.code, "chat_id": -1000 - n, "staff_ids": [500 + n]} for n, w in enumerate(official)]
     for n, supervisor in enumerate(config["supervisors"]):
         supervisor["chat_id"] = -9000 - n
     config["telegram"] = {**config.get("telegram", {}), **telegram}
@@ -83,7 +85,7 @@ def test_ready_deployment_has_no_fail(tmp_path: Path) -> None:
     findings = diagnose(ready(tmp_path), env={"TELEGRAM_BOT_TOKEN": TOKEN}, http=telegram())
     assert [f for f in findings if f.level != "OK"] == [], "\n".join(f.render() for f in findings)
     assert "@MotCuaBot" in by_topic(findings, "Token Telegram")
-    assert "6/6 có nhóm Telegram riêng" in by_topic(findings, "Nhóm phường/xã")
+    assert "168/168 có nhóm Telegram riêng" in by_topic(findings, "Nhóm phường/xã")
     assert "phiên bản" in by_topic(findings, "Cơ sở dữ liệu")
     assert "khớp giờ Telegram" in by_topic(findings, "Đồng hồ")
 
@@ -107,7 +109,7 @@ def test_fresh_deployment_explains_what_to_do(tmp_path: Path, capsys: pytest.Cap
     assert "FAIL  Token Telegram: chưa có TELEGRAM_BOT_TOKEN" in out
     assert "@BotFather" in out
     # No group anywhere: the cases would wait with nobody to receive them.
-    assert "FAIL  Nhóm phường/xã: 6/6 chưa có nhóm" in out
+    assert "FAIL  Nhóm phường/xã: 168/168 chưa có nhóm" in out
     assert "/dangky" in out
     assert "FAIL  Đơn vị cấp trên: Sở Nội vụ" in out
     assert "WARN  Cơ sở dữ liệu: chưa có" in out

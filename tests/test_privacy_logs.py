@@ -71,7 +71,7 @@ def test_log_lines_and_export_of_a_full_cycle_reveal_nothing(loaded, tmp_path: P
     args = argparse.Namespace(action="export", csv=True, status=None, ward=None)
     complaints_command(Loaded(loaded.config_path, config, loaded.knowledge), store, args)
     exported = capsys.readouterr().out
-    assert exported.splitlines()[0] == ",".join(EXPORT_FIELDS)
+    assert exported.splitlines()[0] == "\ufeff" + ",".join(EXPORT_FIELDS)  # BOM for Excel
     assert code in exported
     for secret in SECRETS:
         assert secret not in exported, secret

@@ -145,7 +145,7 @@ def test_cli_publish(deployment, loaded, capsys, tmp_path):
     out = tmp_path / "public"
     assert main(["--config", str(deployment.config), "publish", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert str(out / "index.html") in printed and "6 trang phường" in printed
+    assert str(out / "index.html") in printed and "168 trang phường" in printed
     assert (out / "phuong" / "26743.html").exists()
     assert main(["--config", str(deployment.config), "publish"]) == 2  # no folder and none configured
     assert "python -m bot publish" in capsys.readouterr().err

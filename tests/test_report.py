@@ -76,7 +76,9 @@ def complaint_row(n: int, ward: str, created: datetime, rng: random.Random) -> d
 
 def generated_rows(config: Config, n: int = 300, seed: int = 11) -> list[dict]:
     rng = random.Random(seed)
-    big = [w.code for w in config.wards if w.code != SMALL_WARD]
+    # Five central wards share the cases so each has enough to be ranked; the province's other
+    # ~160 wards have none in the period.
+    big = ["26740", "26737", "26743", "27160", "27139"]
     span = int((datetime(2026, 3, 31, 17, tzinfo=UTC) - datetime(2025, 12, 31, 17, tzinfo=UTC)).total_seconds())
     rows = []
     for i in range(n):
@@ -179,7 +181,7 @@ def test_city_report_files_and_figures(report, rows, config):
     chosen = [r for r in rows if in_period(r)]
     assert len(chosen) == len(rows) - 2  # the two edge cases outside the period are left out
     assert "01/01/2026 – 31/03/2026" in page
-    assert "Tất cả 6 phường" in page
+    assert f"Tất cả {len(config.wards)} phường" in page
     assert card(page, "Số phản ánh") == str(len(chosen))
     with_due = [r for r in chosen if r["status"] in RESOLVED and r["resolve_due"]]
     on_time = sum(1 for r in with_due if r["resolved_at"] <= r["resolve_due"])
@@ -342,6 +344,8 @@ def test_count_axes_have_whole_numbers_only(store, config, monkeypatch):
 
     def spy(self, *args, **kwargs):
         for ax in self.axes:
+            if not ax.axison:  # "Không có phản ánh trong kỳ": no axis drawn (the province's median is 0)
+                continue
             ticks = ax.get_xticks() if ax.get_title().startswith("Số phản ánh") else ax.get_yticks()
             seen.append((ax.get_title(), list(ticks)))
         return original(self, *args, **kwargs)
@@ -349,7 +353,7 @@ def test_count_axes_have_whole_numbers_only(store, config, monkeypatch):
     monkeypatch.setattr(matplotlib.figure.Figure, "savefig", spy)
     figures = report_module.compute_figures(store, config, START, START + timedelta(days=6), SMALL_WARD)
     report_module.chart_png(figures, compact=True)
-    assert len(seen) == 2
+    assert 1 <= len(seen) <= 2
     for title, ticks in seen:
         assert ticks and all(float(t).is_integer() for t in ticks), (title, ticks)
 

@@ -6,7 +6,18 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from complaint_helpers import BEN_THANH, XUAN_HOA, Clock, Person, build, buttons_of, draft_step, session_of, text_of
+from complaint_helpers import (
+    BEN_THANH,
+    TAN_DINH,
+    XUAN_HOA,
+    Clock,
+    Person,
+    build,
+    buttons_of,
+    draft_step,
+    session_of,
+    text_of,
+)
 
 from bot.complaints import intake
 from bot.wards import convert_old_address, match_ward
@@ -68,15 +79,29 @@ def test_an_old_address_is_converted_and_flagged_for_confirmation(config) -> Non
     assert found.new_name == "Phường Xuân Hòa"
 
 
-def test_an_old_address_outside_the_deployment_names_its_new_ward(config) -> None:
-    found = match_ward(config, "phường 7, quận Gò Vấp", FakeConverter({"phường 7, quận Gò Vấp": "Phường Hạnh Thông"}))
+def test_an_old_address_outside_the_province_names_its_new_ward(config) -> None:
+    found = match_ward(config, "phường 7, quận Ba Đình", FakeConverter({"phường 7, quận Ba Đình": "Phường Ba Đình"}))
     assert found.ward is None
-    assert found.new_name == "Phường Hạnh Thông"
+    assert found.new_name == "Phường Ba Đình"
+
+
+def test_every_ward_of_the_city_is_served_by_name_and_old_names(config) -> None:
+    found = match_ward(config, "Tân Sơn Nhất", never_called)
+    assert found.ward is not None and (found.ward.code, found.ward.name) == ("26968", "Phường Tân Sơn Nhất")
+    assert match_ward(config, "xa binh chanh", never_called).ward.name == "Xã Bình Chánh"
+    assert match_ward(config, "Phạm Ngũ Lão", never_called).ward.code == BEN_THANH  # merged old ward
+
+
+def test_an_old_ward_split_between_two_asks_which(config) -> None:
+    found = match_ward(config, "Đa Kao", never_called)  # split between Sài Gòn and Tân Định
+    assert found.ward is None
+    assert {w.name for w in found.candidates} == {"Phường Sài Gòn", "Phường Tân Định"}
 
 
 def test_unreadable_text_matches_nothing(config) -> None:
     assert match_ward(config, "phường 99, quận 42", FakeConverter({})).ward is None
     assert match_ward(config, "Hà Nội", never_called).ward is None
+    assert match_ward(config, "an toàn thực phẩm", never_called).ward is None
     assert match_ward(config, "!!!", never_called).ward is None
 
 
@@ -103,7 +128,7 @@ def test_intake_step_uses_the_given_converter(config) -> None:
 @pytest.fixture
 def fake_conversion(monkeypatch) -> FakeConverter:
     """`intake.step` binds its default converter at import time, so patch that default."""
-    converter = FakeConverter({OLD_ADDRESS: "Phường Xuân Hòa", "phường 7, quận Gò Vấp": "Phường Hạnh Thông"})
+    converter = FakeConverter({OLD_ADDRESS: "Phường Xuân Hòa", "phường 7, quận Ba Đình": "Phường Ba Đình"})
     monkeypatch.setitem(intake.step.__kwdefaults__, "converter", converter)
     return converter
 
@@ -135,7 +160,7 @@ def test_rejecting_the_converted_ward_asks_again(assistant, fake_conversion: Fak
 
     assert draft_step(assistant) == "ward"
     assert session_of(assistant)["draft"]["ward_code"] is None
-    assert f"i:ward:{BEN_THANH}" in buttons_of(replies)
+    assert "phường/xã nào" in text_of(replies)
 
 
 def test_a_typed_reply_at_the_confirmation_is_not_taken_as_yes(assistant, fake_conversion: FakeConverter) -> None:
@@ -150,14 +175,14 @@ def test_a_typed_reply_at_the_confirmation_is_not_taken_as_yes(assistant, fake_c
 def test_an_old_address_of_a_ward_not_served_says_so(assistant, fake_conversion: FakeConverter) -> None:
     citizen = Person(assistant)
     citizen.say("/phananh")
-    replies = citizen.say("phường 7, quận Gò Vấp")
-    assert "Phường Hạnh Thông" in text_of(replies)
-    assert "chưa tham gia" in text_of(replies)
+    replies = citizen.say("phường 7, quận Ba Đình")
+    assert "Phường Ba Đình" in text_of(replies)
+    assert "không thuộc Thành phố Hồ Chí Minh" in text_of(replies)
     assert assistant.config.hotline in text_of(replies)
     assert draft_step(assistant) == "ward"
 
 
-@pytest.mark.parametrize("typed", ["Phường Hạnh Thông Tây ở đâu đó", "abc xyz"])
+@pytest.mark.parametrize("typed", ["Phường Hoàn Kiếm", "abc xyz"])
 def test_an_unknown_ward_gets_a_clear_message_and_stays(assistant, fake_conversion: FakeConverter, typed) -> None:
     citizen = Person(assistant)
     citizen.say("/phananh")
@@ -166,7 +191,7 @@ def test_an_unknown_ward_gets_a_clear_message_and_stays(assistant, fake_conversi
 
     assert "chưa tìm thấy phường/xã này" in text_of(replies)
     assert assistant.config.hotline in text_of(replies)
-    assert f"i:ward:{BEN_THANH}" in buttons_of(replies)  # the choices are offered again
+    assert "phường/xã nào" in text_of(replies)  # asked again
     assert draft_step(assistant) == "ward"
     assert session_of(assistant)["draft"]["ward_code"] is None
 
@@ -195,3 +220,37 @@ def test_real_conversion_of_an_old_address(assistant) -> None:
     citizen.press("i:wardok")
     assert draft_step(assistant) == "category"
     assert session_of(assistant)["draft"]["ward_code"] == XUAN_HOA
+
+
+def test_a_name_that_fits_two_wards_is_asked_with_buttons(assistant) -> None:
+    citizen = Person(assistant)
+    citizen.say("/phananh")
+    replies = citizen.say("Đa Kao")
+    assert draft_step(assistant) == "ward"
+    assert {f"i:ward:{TAN_DINH}", "i:ward:26740"} <= set(buttons_of(replies))
+    citizen.press(f"i:ward:{TAN_DINH}")
+    assert draft_step(assistant) == "category"
+    assert session_of(assistant)["draft"]["ward_code"] == TAN_DINH
+
+
+def test_back_after_an_old_address_confirmation_returns_to_the_ward(assistant, fake_conversion) -> None:
+    citizen = Person(assistant)
+    citizen.say("/phananh")
+    citizen.say(OLD_ADDRESS)
+    citizen.press("i:wardok")
+    replies = citizen.press("i:back")
+    assert "None" not in text_of(replies)
+    assert draft_step(assistant) == "ward"
+    replies = citizen.say("Bến Thành")
+    assert draft_step(assistant) == "category"
+    assert session_of(assistant)["draft"]["ward_code"] == BEN_THANH
+
+
+def test_national_matching_asks_among_the_seven_tan_tien(config) -> None:
+    from bot.adminunits import national_wards
+    from bot.wards import WardIndex
+
+    index = WardIndex((w.code, w.name, True) for w in national_wards())
+    assert len(index.lookup("Xã Tân Tiến")) == 7
+    [code] = index.lookup("Phường Tân Sơn Nhất")
+    assert code == "26968"

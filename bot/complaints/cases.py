@@ -17,7 +17,7 @@ from bot.complaints import deadlines, lifecycle, texts
 from bot.complaints.intake import Draft
 from bot.complaints.lifecycle import Status
 from bot.complaints.routing import Route, channel_int, may_act, route_for, unit_name
-from bot.complaints.store import Complaint, NewComplaint, Outgoing, Store
+from bot.complaints.store import Complaint, NewComplaint, Outgoing, Store, parse_time
 from bot.config import Config
 from bot.privacy.redact import redact
 from bot.replies import Button, QueuedReply, Reply, esc, rows
@@ -118,8 +118,17 @@ def submit(ctx: CaseContext, user: str, draft: Draft) -> tuple[Complaint | None,
         ]
         if money:
             lines.append(texts.money_routed(unit, CATEGORY_LABELS[MONEY_CATEGORY], picked != MONEY_CATEGORY))
+        stub = replace(
+            _preview(new, code),
+            ack_due=parse_time(str(new.deadlines["ack_due"])),
+            resolve_due=parse_time(str(new.deadlines["resolve_due"])),
+        )
+        if (line := deadlines.deadline_line(config, stub)) is not None:
+            lines.append(line)
         if (line := texts.pledge_line(pledge)) is not None:
             lines.append(line)
+        if money or new.category == MONEY_CATEGORY:  # told of money demanded: what to do next
+            lines.append(texts.money_advice(config.hotline_name, config.hotline))
         return "\n".join(lines)
 
     def messages(code: str) -> list[Outgoing]:
@@ -185,7 +194,11 @@ def refuse(ctx: CaseContext, code: str, actor: str, action: str) -> Reply:
 
 def acknowledge(ctx: CaseContext, case: Complaint, actor: str) -> Reply:
     unit = unit_name(ctx.config, case.route)
-    note = texts.notify(case.code, f"{esc(unit)} đã <b>tiếp nhận</b> phản ánh của bạn và đang xử lý.")
+    after = replace(case, status="acknowledged")
+    due = deadlines.deadline_line(ctx.config, after)
+    note = texts.notify(
+        case.code, f"{esc(unit)} đã <b>tiếp nhận</b> phản ánh của bạn và đang xử lý." + (f"\n{due}" if due else "")
+    )
     changed = ctx.store.change(
         case.code,
         actor,
@@ -256,7 +269,10 @@ def ward_text(ctx: CaseContext, case: Complaint, actor: str, action: str, text: 
         buttons = rows([Button("✍️ Trả lời phường", cb.build("c", "answer", case.code))])
     else:
         buttons = rows(texts.rating_buttons(case.code), per_row=5)
-    note = texts.notify(case.code, rule.to_citizen.format(unit=unit, body=esc(text)), buttons)
+    body = rule.to_citizen.format(unit=unit, body=esc(text))
+    if rule.answerable and (due := deadlines.deadline_line(ctx.config, replace(case, status=rule.status or case.status))):
+        body += f"\n{due}"
+    note = texts.notify(case.code, body, buttons)
     changed = ctx.store.change(
         case.code,
         actor,
@@ -274,19 +290,30 @@ def ward_text(ctx: CaseContext, case: Complaint, actor: str, action: str, text: 
     return Reply(rule.done.format(code=esc(case.code)))
 
 
-def transfer_choices(ctx: CaseContext, case: Complaint, reason: str) -> Reply:
-    """After a "not ours" reason: where should the case go instead?"""
+def transfer_choices(ctx: CaseContext, case: Complaint, reason: str, ward_text: str | None = None) -> Reply:
+    """After a "not ours" reason: where should the case go instead?
+
+    The province has ~170 wards, too many for buttons: staff type the ward's name (`ward_text`)
+    and choose among the wards it fits; the supervisory unit is always offered.
+    """
+    from bot.wards import match_ward  # the ward index is built on first use
+
     ward = ctx.config.ward(case.ward_code)
-    buttons = [
-        Button(w.name, cb.build("w", "to", case.code, "ward", w.code)) for w in ctx.config.wards if f"ward:{w.code}" != case.route
-    ]
+    found = match_ward(ctx.config, ward_text, lambda text, city: None) if ward_text else None
+    fits = ([found.ward] if found.ward else list(found.candidates)) if found else []
+    buttons = [Button(w.name, cb.build("w", "to", case.code, "ward", w.code)) for w in fits if f"ward:{w.code}" != case.route]
     if ward is not None and case.route != f"supervisor:{ward.supervisor}":
         buttons.append(
             Button(
                 unit_name(ctx.config, f"supervisor:{ward.supervisor}"), cb.build("w", "to", case.code, "supervisor", ward.supervisor)
             )
         )
-    return Reply(f"Lý do: <i>{esc(reason)}</i>\nChuyển phản ánh {esc(case.code)} đến đơn vị nào?", rows(buttons, 2))
+    hint = "Gõ tên phường/xã nhận chuyển, hoặc chọn đơn vị bên dưới."
+    if ward_text and not fits:
+        hint = f"Không tìm thấy phường/xã “{esc(ward_text[:60])}”. Gõ lại tên, hoặc chọn đơn vị bên dưới."
+    return Reply(
+        f"Lý do: <i>{esc(reason)}</i>\nChuyển phản ánh {esc(case.code)} đến đơn vị nào? {hint}", rows(buttons, 2)
+    )
 
 
 def transfer(ctx: CaseContext, case: Complaint, actor: str, destination: str, reason: str) -> Reply:
@@ -296,10 +323,13 @@ def transfer(ctx: CaseContext, case: Complaint, actor: str, destination: str, re
         return Reply("Đơn vị chuyển đến không hợp lệ.")
     old_unit, new_unit = unit_name(ctx.config, case.route), unit_name(ctx.config, destination)
     moved = replace(case, route=destination, status=Status.NEW)
+    due = deadlines.deadline_line(
+        ctx.config, deadlines.with_fresh_deadlines(ctx.config, moved, ctx.store.clock())
+    )
     note = texts.notify(
         case.code,
         f"{esc(old_unit)} cho biết phản ánh không thuộc thẩm quyền (lý do: "
-        f"<i>{esc(reason)}</i>) và đã chuyển đến <b>{esc(new_unit)}</b>.",
+        f"<i>{esc(reason)}</i>) và đã chuyển đến <b>{esc(new_unit)}</b>." + (f"\n{due}" if due else ""),
     )
     messages = [
         *_forward_messages(ctx, moved, f"Được chuyển từ {old_unit}. Lý do: {reason}"),
@@ -332,7 +362,14 @@ def find_own(ctx: CaseContext, user: str, code: str | None) -> Complaint | None:
 
 
 def show(ctx: CaseContext, case: Complaint) -> Reply:
-    return texts.citizen_view(case, _ward_name(ctx, case), ctx.store.history(case.code), ctx.config.timezone)
+    """/tracuu CODE: the case, its history and the deadline of its next step."""
+    return texts.citizen_view(
+        case,
+        _ward_name(ctx, case),
+        ctx.store.history(case.code),
+        ctx.config.timezone,
+        deadline=deadlines.deadline_line(ctx.config, case),
+    )
 
 
 def list_own(ctx: CaseContext, user: str) -> Reply:
@@ -350,19 +387,78 @@ def list_own(ctx: CaseContext, user: str) -> Reply:
     return Reply("Các phản ánh của bạn (mới nhất trước):", rows(buttons))
 
 
-def withdraw(ctx: CaseContext, case: Complaint) -> Reply:
+def withdraw(ctx: CaseContext, case: Complaint, reason: str = "other") -> list[Reply]:
+    """Withdraw a case for a reason (`texts.WITHDRAW_REASONS`).
+
+    The handling unit is told why. A sensitive case's withdrawal is shown to the supervisory
+    unit too, and "bị yêu cầu rút" (pressed to withdraw) becomes a new sensitive case there.
+    """
+    label = texts.WITHDRAW_REASONS.get(reason, texts.WITHDRAW_REASONS["other"])
     unit = unit_name(ctx.config, case.route)
-    note = Reply(f"ℹ️ Người dân đã <b>rút</b> phản ánh {esc(case.code)}.")
+    ward = ctx.config.ward(case.ward_code)
+    supervisor = f"supervisor:{ward.supervisor}" if ward else None
+    note = Reply(f"ℹ️ Người dân đã <b>rút</b> phản ánh <code>{esc(case.code)}</code>. Lý do: {esc(label)}.")
+    messages = [Outgoing(case.route, note, "notify", case.code)]
+    if (case.sensitive or reason == "pressed") and supervisor and supervisor != case.route:
+        seen = Reply(
+            f"ℹ️ Phản ánh <code>{esc(case.code)}</code> về {esc(_ward_name(ctx, case))} "
+            f"({esc(CATEGORY_LABELS.get(case.category, case.category))}) đã được người dân rút. "
+            f"Lý do: {esc(label)}."
+        )
+        messages.append(Outgoing(supervisor, seen, "notify", case.code))
     changed = ctx.store.change(
         case.code,
         case.user,
         "withdraw",
         status=Status.WITHDRAWN,
-        messages=[Outgoing(case.route, note, "notify", case.code)],
+        note=f"Lý do: {label}",
+        messages=messages,
     )
     if changed is None:
-        return Reply("Phản ánh này không còn ở trạng thái có thể rút.")
-    return Reply(f"Đã rút phản ánh {esc(case.code)}. {esc(unit)} đã được báo.")
+        return [Reply("Phản ánh này không còn ở trạng thái có thể rút.")]
+    replies = [Reply(f"Đã rút phản ánh {esc(case.code)}. {esc(unit)} đã được báo.")]
+    if reason == "pressed" and ward is not None:
+        replies.append(_pressed_to_withdraw(ctx, case, ward.supervisor))
+    return replies
+
+
+def _pressed_to_withdraw(ctx: CaseContext, case: Complaint, supervisor_id: str) -> Reply:
+    """A new sensitive case at the supervisory unit: someone pressed the citizen to withdraw."""
+    route = f"supervisor:{supervisor_id}"
+    new = NewComplaint(
+        user=case.user,
+        ward_code=case.ward_code,
+        route=route,
+        category=case.category,
+        occurred=case.occurred,
+        description=(
+            f"Người dân cho biết đã bị yêu cầu rút phản ánh {case.code} "
+            f"({CATEGORY_LABELS.get(case.category, case.category)}). Nội dung phản ánh đã rút: {case.description}"
+        )[: ctx.config.complaints.max_description_chars],
+        official=case.official,
+        dossier=case.dossier,
+        consent=case.consent,
+        contact_name=case.contact_name,
+        contact=case.contact,
+        sensitive=True,
+        commitment_ids=list(case.commitment_ids),
+        deadlines=deadlines.fresh_deadlines(ctx.config, case.category, ctx.store.clock()),
+    )
+    note = f"Chuyển thẳng cấp trên: người dân bị yêu cầu rút phản ánh {case.code}."
+
+    def messages(code: str) -> list[Outgoing]:
+        return _forward_messages(ctx, replace(_preview(new, code), sensitive=True), note)
+
+    created = ctx.store.create(new, messages)
+    unit = unit_name(ctx.config, route)
+    lines = [
+        f"⚠️ Việc bạn bị yêu cầu rút phản ánh đã được ghi thành phản ánh mới <b>{esc(created.code)}</b> "
+        f"và chuyển thẳng đến <b>{esc(unit)}</b>, không qua phường.",
+        "Danh tính: " + ("đã đồng ý cung cấp cho đơn vị xử lý." if created.consent else "<b>ẩn danh</b>."),
+    ]
+    if (line := deadlines.deadline_line(ctx.config, created)) is not None:
+        lines.append(line)
+    return Reply("\n".join(lines))
 
 
 def rate(ctx: CaseContext, case: Complaint, score: int) -> Reply:
@@ -383,7 +479,13 @@ def rate(ctx: CaseContext, case: Complaint, score: int) -> Reply:
             },
             messages=messages,
         )
-        return Reply(f"Đã mở lại phản ánh {esc(case.code)} và báo cho đơn vị xử lý. Cảm ơn bạn đã phản hồi.")
+        due = deadlines.deadline_line(
+            ctx.config, deadlines.with_fresh_deadlines(ctx.config, changed, ctx.store.clock())
+        )
+        return Reply(
+            f"Đã mở lại phản ánh {esc(case.code)} và báo cho đơn vị xử lý. Cảm ơn bạn đã phản hồi."
+            + (f"\n{due}" if due else "")
+        )
     note = Reply(f"⭐ Người dân đánh giá kết quả phản ánh {esc(case.code)}: {score}/5.")
     ctx.store.change(
         case.code,

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from bot.categories import CATEGORY_LABELS
@@ -147,7 +147,60 @@ def _local(config: Config, moment: dt.datetime) -> str:
     return f"{moment.astimezone(ZoneInfo(config.timezone)):%H:%M %d/%m/%Y}"
 
 
-def _event_messages(config: Config, event: Event) -> list[Outgoing]:
+_WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+
+
+def local_due(config: Config, moment: dt.datetime) -> str:
+    """"16:30 Thứ Sáu 20/11/2026" in the deployment's time zone."""
+    local = moment.astimezone(ZoneInfo(config.timezone))
+    return f"{local:%H:%M} {_WEEKDAYS[local.weekday()]} {local:%d/%m/%Y}"
+
+
+def working_time(config: Config) -> str:
+    """The working time deadlines are counted in, as the citizen reads it."""
+    d = config.deadlines
+    saturday = ", sáng Thứ Bảy" if d.saturday_morning else ""
+    return (
+        f"tính theo giờ làm việc {d.morning.replace('-', '–')} và {d.afternoon.replace('-', '–')} "
+        f"từ Thứ Hai đến Thứ Sáu{saturday}, trừ ngày nghỉ lễ"
+    )
+
+
+def deadline_line(config: Config, case: Complaint) -> str | None:
+    """For the citizen: the deadline of the case's next step, in local time and working time,
+    and what happens if it passes (escalation to the named supervisory unit). None when the
+    next step is the citizen's (resolved: rate it) or the case is over."""
+    supervisor = esc(unit_name(config, _supervisor_route(config, case)))
+    if case.level >= 2:
+        return f"⏳ Phản ánh đã quá hạn cả ở cấp giám sát; {supervisor} đã được báo lại và đang theo dõi."
+    if case.level == 1 and case.supervisor_due is not None:
+        return (
+            f"⏳ Phản ánh đã quá hạn và được <b>{supervisor}</b> đôn đốc. Hạn giải quyết mới: "
+            f"<b>{local_due(config, case.supervisor_due)}</b> ({working_time(config)}). "
+            f"Nếu vẫn quá hạn, {supervisor} được báo lại lần nữa."
+        )
+    if case.status in ("new", "reopened"):
+        what, due = "tiếp nhận", case.ack_due
+    elif case.status in ("acknowledged", "info_requested"):
+        what, due = "giải quyết", case.resolve_due
+    else:
+        return None
+    if due is None:
+        return None
+    if case.route == _supervisor_route(config, case):  # already with the supervisory unit (sensitive)
+        consequence = f"Nếu quá hạn, phản ánh được ghi nhận quá hạn trong báo cáo và <b>{supervisor}</b> được nhắc lại."
+    else:
+        consequence = f"Nếu quá hạn, phản ánh tự động được báo lên <b>{supervisor}</b> để đôn đốc."
+    return f"⏳ Hạn {what}: trước <b>{local_due(config, due)}</b> (giờ Việt Nam, {working_time(config)}). {consequence}"
+
+
+def with_fresh_deadlines(config: Config, case: Complaint, start: dt.datetime, **changes: object) -> Complaint:
+    """The case as it will read once its clock restarts at `start` (for messages written before the change)."""
+    ack_due, resolve_due = due_dates(config, case.category, start)
+    return replace(case, ack_due=ack_due, resolve_due=resolve_due, level=0, supervisor_due=None, **changes)
+
+
+def _event_messages(config: Config, event: Event, now: dt.datetime | None = None) -> list[Outgoing]:
     case = event.case
     unit = unit_name(config, case.route)
     ward = config.ward(case.ward_code)
@@ -168,11 +221,15 @@ def _event_messages(config: Config, event: Event) -> list[Outgoing]:
             f"chưa được {'tiếp nhận' if case.status in lifecycle.WAITING_ACK else 'giải quyết'} đúng hạn "
             f"bởi {esc(unit)}. Đề nghị {esc(supervisor)} theo dõi, đôn đốc."
         )
-        citizen = texts.notify(
-            case.code,
+        body = (
             f"Phản ánh của bạn đã quá hạn xử lý tại {esc(unit)} và đã được "
-            f"<b>báo lên {esc(supervisor)}</b> để đôn đốc.",
+            f"<b>báo lên {esc(supervisor)}</b> để đôn đốc."
         )
+        if now is not None:
+            due = calendar(config).add_working_days(now, config.deadlines.supervisor_resolve_days)
+            line = deadline_line(config, replace(case, level=1, supervisor_due=due))
+            body += f"\n{line}" if line else ""
+        citizen = texts.notify(case.code, body)
         return [
             Outgoing(event.target, Reply(text, texts.ward_actions(case.code)), "escalation", case.code),
             Outgoing(case.user, citizen, "notify", case.code),
@@ -217,11 +274,11 @@ def tick(store: Store, config: Config, now: dt.datetime | None = None) -> TickRe
             "scheduler",
             event.kind,
             updates=_event_updates(config, event, now),
-            messages=_event_messages(config, event),
+            messages=_event_messages(config, event, now),
         )
     batched = 0
     for target, events in late.items():
-        citizen_notes = [m for e in events if e.kind == "overdue" for m in _event_messages(config, e)[1:]]
+        citizen_notes = [m for e in events if e.kind == "overdue" for m in _event_messages(config, e, now)[1:]]
         store.apply_batch(
             [(e.case.code, e.kind, _event_updates(config, e, now)) for e in events],
             actor="scheduler",
@@ -238,9 +295,13 @@ def tick(store: Store, config: Config, now: dt.datetime | None = None) -> TickRe
     )
 
 
-def digest_units(config: Config) -> list[str]:
-    """Every unit that gets a daily digest: the wards and the supervisory units."""
-    return [f"ward:{w.code}" for w in config.wards] + [f"supervisor:{s.id}" for s in config.supervisors]
+def digest_units(config: Config, registered: dict[str, int] | None = None) -> list[str]:
+    """Every unit that gets a daily digest: the wards with a group of their own, and the
+    supervisory units (whose digest covers the wards without a group: ~170 digests a day in one
+    supervisor's group would bury it)."""
+    registered = registered or {}
+    wards = [f"ward:{w.code}" for w in config.wards if w.chat_id or registered.get(f"ward:{w.code}")]
+    return wards + [f"supervisor:{s.id}" for s in config.supervisors]
 
 
 def digest(store: Store, config: Config, unit: str, now: dt.datetime) -> Reply:
@@ -276,7 +337,7 @@ def send_digests(store: Store, config: Config, now: dt.datetime) -> int:
         return 0
     day = local.date().isoformat()
     sent = 0
-    for unit in digest_units(config):
+    for unit in digest_units(config, store.registered_groups()):
         if store.digest_sent(unit, day):
             continue
         if store.mark_digest(unit, day, Outgoing(unit, digest(store, config, unit, now), "digest")):

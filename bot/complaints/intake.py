@@ -18,6 +18,7 @@ from typing import Any
 
 from bot import callbacks as cb
 from bot.categories import CATEGORY_LABELS
+from bot.complaints import typed
 from bot.config import Config
 from bot.privacy import consent as consent_notice
 from bot.privacy.redact import redact
@@ -55,6 +56,7 @@ class Draft:
     ward_code: str | None = None
     pending_ward: str | None = None  # converted ward code awaiting the citizen's confirmation
     pending_name: str | None = None
+    ward_choices: list[str] = field(default_factory=list)  # codes to choose from when a typed name fits several
     category: str | None = None
     occurred: str | None = None
     description: str | None = None
@@ -112,11 +114,16 @@ def ask(config: Config, draft: Draft) -> Reply:
     nav = [BACK, CANCEL] if draft.trail else [CANCEL]
     step = draft.step
     if step == "ward":
-        buttons = [Button(w.name, cb.build("i", "ward", w.code)) for w in config.wards]
+        # The province has ~170 wards (too many for buttons): the citizen types, and chooses only
+        # among the few a typed name fits.
+        choices = [w for w in (config.ward(c) for c in draft.ward_choices) if w is not None]
+        buttons = [Button(w.name, cb.build("i", "ward", w.code)) for w in choices]
+        if choices:
+            return Reply("1️⃣ Bạn chọn đúng <b>phường/xã</b> nơi xảy ra sự việc:", (*rows(buttons, 2), tuple(nav)))
         return Reply(
-            "1️⃣ Sự việc xảy ra ở <b>phường/xã nào</b>? Chọn bên dưới hoặc gõ tên "
-            "(địa chỉ cũ như “phường 6, quận 3” cũng được).",
-            (*rows(buttons, 2), tuple(nav)),
+            f"1️⃣ Sự việc xảy ra ở <b>phường/xã nào</b> của {esc(config.city)}? Gõ tên phường/xã "
+            "(ví dụ “Bến Thành”; tên phường cũ hoặc địa chỉ cũ như “phường 6, quận 3” cũng được).",
+            (tuple(nav),),
         )
     if step == "ward_confirm":
         return Reply(
@@ -140,7 +147,8 @@ def ask(config: Config, draft: Draft) -> Reply:
             Button("Trước đó", cb.build("i", "when", "earlier")),
         ]
         return Reply(
-            "3️⃣ Sự việc xảy ra <b>khi nào</b>? Chọn hoặc gõ ngày (ví dụ 12/11/2026).", (*rows(buttons, 2), tuple(nav))
+            "3️⃣ Sự việc xảy ra <b>khi nào</b>? Chọn hoặc gõ ngày (ví dụ: hôm qua, thứ 2 tuần trước, 12/11).",
+            (*rows(buttons, 2), tuple(nav)),
         )
     if step == "description":
         if draft.description:
@@ -220,7 +228,10 @@ def edit_menu() -> Reply:
         ("photo", "Ảnh"),
         ("identity", "Danh tính"),
     ]
-    return Reply("Bạn muốn sửa mục nào?", rows([Button(label, cb.build("i", "goto", step)) for step, label in fields], 2))
+    back = (Button("⬅️ Quay lại", cb.build("i", "resume")),)  # back to the summary, which is still the current step
+    return Reply(
+        "Bạn muốn sửa mục nào?", (*rows([Button(label, cb.build("i", "goto", step)) for step, label in fields], 2), back)
+    )
 
 
 def _advance(draft: Draft, next_step: str) -> None:
@@ -232,9 +243,9 @@ def _advance(draft: Draft, next_step: str) -> None:
 
 def _when(choice: str, today: dt.date) -> str:
     if choice == "today":
-        return f"Hôm nay ({today:%d/%m/%Y})"
+        return typed.parse_when("hôm nay", today).label  # type: ignore[union-attr]
     if choice == "yesterday":
-        return f"Hôm qua ({today - dt.timedelta(days=1):%d/%m/%Y})"
+        return typed.parse_when("hôm qua", today).label  # type: ignore[union-attr]
     if choice == "week":
         return f"Trong tuần ({today:%d/%m/%Y} trở về trước)"
     return "Trước đó (không nhớ rõ ngày)"
@@ -252,12 +263,12 @@ def step(
     now: dt.datetime | None = None,
 ) -> StepResult:
     """Apply one citizen event to the draft (`now` stamps a consent)."""
-    if button == "i:cancel":
+    # Typed "hủy"/"thôi không gửi nữa" and "quay lại" work like the buttons at every step, so
+    # they are never stored as a description, a name or a code.
+    if button == "i:cancel" or (button is None and typed.is_cancel(text)):
         return StepResult(None, [Reply("Đã hủy phản ánh. Thông tin bạn nhập chưa được gửi đi.")])
-    if button == "i:back":
-        if draft.trail:
-            draft.step = draft.trail.pop()
-            draft.editing = False
+    if button == "i:back" or (button is None and typed.is_back(text)):
+        _go_back(draft)
         return StepResult(draft, [ask(config, draft)])
     if button == "i:resume":
         return StepResult(draft, [ask(config, draft)])
@@ -312,6 +323,18 @@ def _mask_if_anonymous(draft: Draft) -> Reply | None:
     )
 
 
+def _go_back(draft: Draft) -> None:
+    """Return to the previous step; a confirmation already answered is not asked again."""
+    while draft.trail:
+        draft.step = draft.trail.pop()
+        if draft.step != "ward_confirm" or draft.pending_ward:
+            break
+    else:
+        if draft.step == "ward_confirm" and not draft.pending_ward:
+            draft.step = "ward"
+    draft.editing = False
+
+
 def _short(text: str | None) -> str | None:
     if text is None:
         return None
@@ -323,29 +346,33 @@ def _on_ward(config, draft, text, button, photo, today, converter) -> str | None
     if button and button.startswith("i:ward:"):
         code = button.split(":", 2)[2]
         if config.ward(code):
-            draft.ward_code = code
+            draft.ward_code, draft.ward_choices = code, []
             _advance(draft, "category")
             return None
     if not text or not has_letters(text):
         return "Bạn hãy chọn phường/xã bằng nút bên dưới, hoặc gõ tên phường/xã."
     found = match_ward(config, text, converter)
+    draft.ward_choices = []
     if found.ward and not found.converted:
         draft.ward_code = found.ward.code
         _advance(draft, "category")
         return None
+    if found.candidates:
+        draft.ward_choices = [w.code for w in found.candidates]
+        return f"Có {len(found.candidates)} phường/xã gần với “{esc(text.strip()[:60])}”. Bạn chọn đúng nơi xảy ra sự việc."
     if found.ward and found.converted:
         draft.pending_ward, draft.pending_name = found.ward.code, found.ward.name
         _advance(draft, "ward_confirm")
         return None
     if found.new_name:
         return (
-            f"Địa chỉ đó nay thuộc <b>{esc(found.new_name)}</b>, chưa tham gia thử nghiệm trợ lý này. "
-            f"Bạn có thể phản ánh qua {esc(config.hotline_name)} ({esc(config.hotline)}), "
-            "hoặc chọn một phường trong danh sách."
+            f"Địa chỉ đó nay thuộc <b>{esc(found.new_name)}</b>, không thuộc {esc(config.city)} nên trợ lý này "
+            f"chưa nhận được. Bạn có thể phản ánh qua {esc(config.hotline_name)} ({esc(config.hotline)}), "
+            "hoặc gõ lại tên phường/xã."
         )
     return (
-        "Tôi chưa tìm thấy phường/xã này trong danh sách đang phục vụ. "
-        f"Bạn chọn một phường bên dưới, hoặc gọi {esc(config.hotline_name)} ({esc(config.hotline)})."
+        f"Tôi chưa tìm thấy phường/xã này trong {esc(config.city)}. Bạn gõ lại tên phường/xã "
+        f"(ví dụ “Bến Thành”), hoặc gọi {esc(config.hotline_name)} ({esc(config.hotline)})."
     )
 
 
@@ -357,7 +384,7 @@ def _on_ward_confirm(config, draft, text, button, photo, today, converter) -> st
         return None
     if button == "i:wardno":
         draft.pending_ward = draft.pending_name = None
-        draft.step = "ward"
+        draft.step = draft.trail.pop() if draft.trail else "ward"
         return None
     return "Bạn bấm “Đúng” hoặc “Không, chọn lại” nhé."
 
@@ -373,19 +400,28 @@ def _on_category(config, draft, text, button, photo, today, converter) -> str | 
 def _on_when(config, draft, text, button, photo, today, converter) -> str | None:
     if button and button.startswith("i:when:"):
         draft.occurred = _when(button[7:], today)
-    elif text and has_letters(text):
-        draft.occurred = " ".join(clean_lines(text).split())[:60]
+    elif text and text.strip():
+        when = typed.parse_when(text, today)
+        if when is None:
+            return (
+                f"Tôi chưa hiểu “{esc(text.strip()[:60])}” là ngày nào. Bạn gõ ngày/tháng (ví dụ 15/11), "
+                "“hôm qua”, “thứ 2 tuần trước”, hoặc chọn “Trước đó” nếu không nhớ rõ."
+            )
+        if when.problem:
+            return when.problem
+        draft.occurred = when.label
     else:
         return "Bạn chọn thời điểm bằng nút, hoặc gõ ngày xảy ra sự việc."
     _advance(draft, "description" if not draft.editing else "summary")
-    return None
+    # A typed date is shown back as the date it was read as, so a misreading is caught now.
+    return None if button else f"🗓 Thời điểm: <b>{esc(draft.occurred)}</b> (bấm “Quay lại” nếu chưa đúng)."
 
 
 def _on_description(config, draft, text, button, photo, today, converter) -> str | None:
     if button == "i:keep" and draft.description:
         _advance(draft, "official")
         return None
-    if not text or not has_letters(text):
+    if not text or not has_letters(text) or typed.is_none(text):
         return "Nội dung cần có chữ để phường hiểu sự việc. Bạn kể lại ngắn gọn giúp tôi nhé."
     cleaned = clean_lines(text).strip()
     limit = config.complaints.max_description_chars
@@ -401,7 +437,7 @@ def _on_description(config, draft, text, button, photo, today, converter) -> str
 
 def _optional(field_name: str, next_step: str):
     def handle(config, draft, text, button, photo, today, converter) -> str | None:
-        if button == "i:skip":
+        if button == "i:skip" or typed.is_none(text):
             setattr(draft, field_name, None)
             _advance(draft, next_step)
             return None
@@ -441,8 +477,11 @@ def _on_contact(config, draft, text, button, photo, today, converter) -> str | N
     value = _short(text)
     if value is None:
         return "Bạn gõ họ tên và số điện thoại, hoặc bấm “Quay lại” để chọn ẩn danh."
-    draft.consent, draft.contact = True, value
-    draft.contact_name = value.split(",")[0].strip()
+    contact = typed.parse_contact(value)
+    if contact.problem:
+        return contact.problem
+    draft.consent, draft.contact = True, f"{contact.name}, {contact.phone}"
+    draft.contact_name = contact.name
     draft.trail.append(draft.step)
     draft.step, draft.editing = "summary", False
     return None

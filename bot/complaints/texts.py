@@ -92,6 +92,18 @@ def ward_actions(code: str) -> tuple[tuple[Button, ...], ...]:
     )
 
 
+def remaining_ward_actions(case: Complaint) -> Reply | None:
+    """The ward's actions still possible on a case, offered again after each one (terminal demo)."""
+    if case.status not in OPEN_STATUSES:
+        return None
+    keep = {"w:reply", "w:info", "w:resolve", "w:notours"}
+    if case.status in ("new", "reopened"):
+        keep.add("w:ack")
+    buttons = [b for row in ward_actions(case.code) for b in row if b.data.rsplit(":", 1)[0] in keep]
+    status = STAFF_STATUS_LABELS.get(case.status, case.status)
+    return Reply(f"Phản ánh <code>{esc(case.code)}</code> ({esc(status)}): thao tác tiếp theo của phường?", rows(buttons, 2))
+
+
 def forward(case: Complaint, unit: str, ward_name: str, pledge: Commitment | None, note: str | None = None) -> Reply:
     """The message a ward (or supervisory unit) group receives for a case."""
     title = "📣 <b>Phản ánh mới</b>" if case.status != Status.REOPENED else "🔁 <b>Phản ánh mở lại</b>"
@@ -111,9 +123,14 @@ def evidence(case: Complaint) -> Reply:
     return Reply(f"Ảnh minh chứng của phản ánh {esc(case.code)}", photo=case.photo)
 
 
-def citizen_view(case: Complaint, ward_name: str, history: list[dict], tz: str) -> Reply:
-    """What the author sees with /tracuu (dates in the deployment's time zone)."""
+def citizen_view(
+    case: Complaint, ward_name: str, history: list[dict], tz: str, deadline: str | None = None
+) -> Reply:
+    """What the author sees with /tracuu (dates in the deployment's time zone; `deadline` is the
+    line saying when the next step is due)."""
     lines = [f"<b>Phản ánh {esc(case.code)}</b>", f"Trạng thái: <b>{STATUS_LABELS.get(case.status, case.status)}</b>"]
+    if deadline:
+        lines.append(deadline)
     lines += case_lines(case, ward_name, for_ward=False)
     lines.append("Danh tính: " + ("đã đồng ý cung cấp cho phường" if case.consent else "ẩn danh"))
     lines.append("")
@@ -138,3 +155,35 @@ def rating_buttons(code: str) -> list[Button]:
 def notify(code: str, text: str, buttons: tuple[tuple[Button, ...], ...] = ()) -> Reply:
     """A status notification to the citizen."""
     return Reply(f"🔔 <b>Phản ánh {esc(code)}</b>\n{text}", buttons)
+
+
+def money_advice(hotline_name: str, hotline: str) -> str:
+    """What to do next when money is demanded, said plainly (shown in the confirmation)."""
+    return (
+        "💡 <b>Nếu bị đòi tiền ngoài phí, lệ phí đã niêm yết:</b>\n"
+        "• <b>Đừng đưa tiền.</b> Chỉ nộp phí, lệ phí theo mức niêm yết và lấy biên lai.\n"
+        "• <b>Giữ giấy tiếp nhận hồ sơ và hẹn trả kết quả</b> cùng mọi giấy tờ được đưa.\n"
+        "• <b>Ghi lại</b> ngày giờ, số quầy/bàn, tên hoặc đặc điểm của người đòi tiền; "
+        "bổ sung cho đơn vị xử lý khi được hỏi.\n"
+        f"• Nếu bị làm khó hoặc đe dọa, gọi {esc(hotline_name)} ({esc(hotline)})."
+    )
+
+
+WITHDRAW_REASONS = {
+    "done": "Đã được giải quyết",
+    "mistake": "Gửi nhầm",
+    "drop": "Không muốn theo đuổi",
+    "pressed": "Bị yêu cầu rút",
+    "other": "Lý do khác",
+}
+
+
+def withdraw_question(code: str) -> Reply:
+    """Why withdraw? (a withdrawal under pressure is itself a warning sign)."""
+    buttons = [Button(label, cb.build("c", "withdrawok", code, key)) for key, label in WITHDRAW_REASONS.items()]
+    return Reply(
+        f"Vì sao bạn muốn rút phản ánh {esc(code)}?\n"
+        "<i>Nếu có người yêu cầu bạn rút, hãy chọn “Bị yêu cầu rút”: việc này được chuyển "
+        "cho cơ quan cấp trên và danh tính của bạn vẫn được giữ bí mật.</i>",
+        (*rows(buttons, 2), (Button("Không rút nữa", cb.build("c", "show", code)),)),
+    )

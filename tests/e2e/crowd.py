@@ -133,10 +133,10 @@ class Filed:
 
 # The intake through buttons, each step with the button the bot's next message must offer.
 STEPS: tuple[tuple[str, str | None], ...] = (
-    ("press", f"i:ward:{WARD}"),
+    ("say", "Bến Thành"),  # the ward, typed (the city has ~170)
     ("press", "i:cat:hach-dich"),
     ("press", "i:when:today"),
-    ("say", None),  # the description, typed
+    ("say", None),  # the description, typed (None: the citizen's own text)
     ("press", "i:skip"),  # official
     ("press", "i:skip"),  # dossier code
     ("press", "i:skip"),  # photo
@@ -167,13 +167,13 @@ async def file_complaint(
 
     try:
         sent = await emulator.send_command(user, user, "/phananh")
-        _, step = await next_message(sent.update_id, offers(f"i:ward:{WARD}"))
+        _, step = await next_message(sent.update_id, lambda m: "phường/xã nào" in (m.text or ""))
         for (kind, data), wanted in zip(STEPS, NEXT_BUTTON, strict=True):
             if kind == "press":
                 assert data is not None
                 sent = await emulator.press_button(user, user, step, data)
             else:
-                sent = await emulator.send_message(user, user, description)
+                sent = await emulator.send_message(user, user, data if data is not None else description)
             _, step = await next_message(sent.update_id, offers(wanted) if wanted else anything)
         pressed = time.perf_counter()
         sent = await emulator.press_button(user, user, step, "i:submit")

@@ -52,8 +52,8 @@ async def test_doctor_against_the_emulator(emulator: Emulator, tmp_path: Path) -
     out = result.stdout
     assert result.returncode == 0, out + result.stderr
     assert "OK    Token Telegram: được chấp nhận: @MotCuaTestBot" in out
-    assert "1/6 có nhóm Telegram riêng: Phường Bến Thành" in out
-    assert "WARN  Nhóm phường/xã: 5/6 chưa có nhóm, phản ánh chuyển về Sở Nội vụ" in out
+    assert "1/168 có nhóm Telegram riêng: Phường Bến Thành" in out
+    assert "WARN  Nhóm phường/xã: 167/168 chưa có nhóm, phản ánh chuyển về Sở Nội vụ" in out
     assert "OK    Đơn vị cấp trên: Sở Nội vụ Thành phố Hồ Chí Minh: nhóm «Group -1009009009» liên lạc được" in out
     assert "OK    Đồng hồ: khớp giờ Telegram" in out
     assert "0 FAIL: sẵn sàng." in out
