@@ -31,6 +31,12 @@ def default_config_path() -> Path:
     return local if local.exists() else PROJECT_ROOT / "config.yaml"
 
 
+def cache_dir(config_path: Path, config: Config) -> Path:
+    """Where the built knowledge is cached: `$MOTCUA_CACHE_DIR`, else `cache/` beside the database."""
+    env = os.environ.get("MOTCUA_CACHE_DIR")
+    return Path(env) if env else resolve(config_path, config.database).parent / "cache"
+
+
 @dataclass(frozen=True)
 class Loaded:
     """Everything start-up produced."""
@@ -45,7 +51,7 @@ def check(config_path: Path) -> tuple[Loaded | None, list[Problem]]:
     config, problems = load_config(config_path)
     if config is None:
         return None, problems
-    knowledge, problems = check_knowledge(resolve(config_path, config.knowledge_dir))
+    knowledge, problems = check_knowledge(resolve(config_path, config.knowledge_dir), cache_dir(config_path, config))
     if knowledge is None:
         return None, problems
     return Loaded(config_path, config, knowledge), []
@@ -61,7 +67,9 @@ def load(config_path: Path) -> Loaded:
 
 def reload_knowledge(loaded: Loaded, holder: KnowledgeHolder) -> list[Problem]:
     """Re-read the knowledge from disk; swap it in only if valid, else keep the old one in service."""
-    knowledge, problems = check_knowledge(resolve(loaded.config_path, loaded.config.knowledge_dir))
+    knowledge, problems = check_knowledge(
+        resolve(loaded.config_path, loaded.config.knowledge_dir), cache_dir(loaded.config_path, loaded.config)
+    )
     if knowledge is not None:
         holder.swap(knowledge)
     return problems

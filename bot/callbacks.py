@@ -89,7 +89,7 @@ def build(prefix: str, *args: object) -> str:
 
 register("p", SLUG)  # show a procedure: p:<procedure id>
 register("a", rf"{WORD}:{SLUG}")  # one aspect of a procedure: a:<aspect>:<procedure id>
-register("f", SLUG)  # browse a field of procedures: f:<field>
+register("f", rf"{SLUG}(:{DIGITS})?")  # browse a field of procedures: f:<field>[:<page>]
 register("m", rf"{WORD}(:{SLUG})?")  # menu: m:<item>[:<category>]
 register("k", rf"national|city|ward:{DIGITS}")  # commitments of a unit
 register("i", rf"{WORD}(:{SLUG})?")  # complaint intake: i:<step>[:<value>]

@@ -18,7 +18,7 @@ from bot.yamlsource import Problem, load_models
 # At most 40 characters: ids travel in Telegram callback data ("a:<aspect>:<id>"), which is capped at
 # 64 bytes, so a longer id would pass validation and then break every button about the entry.
 MAX_ID_LENGTH = 40
-ProcedureId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+\.[a-z0-9-]+$", max_length=MAX_ID_LENGTH)]
+ProcedureId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+\.[a-z0-9-]+$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 # Words that must not appear in a 2026 catalogue as if still in force: the district level is gone
@@ -85,6 +85,17 @@ class Procedure(BaseModel):
     # full: every fact checked against the official procedure sheet and the law; partial: some
     # figures (fee, time) could not be verified and the entry points to the posted sheet for them.
     verified: Literal["full", "partial"] = "partial"
+
+    @field_validator("id")
+    @classmethod
+    def _short_id(cls, value: str) -> str:
+        # Checked here rather than as a string constraint so that the message says why it matters.
+        if len(value) > MAX_ID_LENGTH:
+            raise ValueError(
+                f"id {value!r} has {len(value)} characters, at most {MAX_ID_LENGTH} allowed "
+                "(ids travel in Telegram button data, limited to 64 bytes)"
+            )
+        return value
 
     @field_validator("aliases")
     @classmethod

@@ -13,6 +13,7 @@ from pathlib import Path
 from bot.catalogue import Procedure, load_catalogue
 from bot.commitments import Commitment, load_commitments
 from bot.intents import IntentModel, IntentsFile, load_intents, training_examples
+from bot.knowledgecache import knowledge_key, read_cached, write_cached
 from bot.lexicon import Cues, Lexicon, load_lexicon
 from bot.matcher import PhraseIndex
 from bot.referrals import Referral, load_referrals, unknown_related
@@ -49,8 +50,25 @@ class Knowledge:
         return {p.id: _entry_text(p, self.lexicon) for p in self.procedures.values()}
 
 
-def check_knowledge(directory: Path) -> tuple[Knowledge | None, list[Problem]]:
-    """Load everything under `directory`; return the knowledge (None if unusable) and all problems."""
+def check_knowledge(directory: Path, cache_dir: Path | None = None) -> tuple[Knowledge | None, list[Problem]]:
+    """Load everything under `directory`; return the knowledge (None if unusable) and all problems.
+
+    With `cache_dir`, valid knowledge is cached there, keyed by the files' hash, and reused while
+    the files (and the code) are unchanged.
+    """
+    if cache_dir is None:
+        return _check_files(directory)
+    key = knowledge_key(directory)
+    cached = read_cached(cache_dir, key)
+    if isinstance(cached, Knowledge):
+        return cached, []
+    knowledge, problems = _check_files(directory)
+    if knowledge is not None:
+        write_cached(cache_dir, key, knowledge)
+    return knowledge, problems
+
+
+def _check_files(directory: Path) -> tuple[Knowledge | None, list[Problem]]:
     lexicon, problems = load_lexicon(directory / "lexicon.yaml")
     intents, intent_problems = load_intents(directory / "intents.yaml")
     procedures, proc_problems = load_catalogue(directory / "procedures")

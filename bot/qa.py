@@ -64,14 +64,32 @@ def browse_fields(knowledge: Knowledge) -> Reply:
     return Reply("Chọn lĩnh vực bạn cần tra cứu:", rows(buttons, per_row=2))
 
 
+# A field's page holds at most this many procedure rows, plus one row of page buttons and one back to
+# the fields: 8 rows in all, so a field with 30 procedures stays readable on a phone.
+PAGE_SIZE = 6
+
+
 def browse_field(knowledge: Knowledge, prefix: str) -> Reply:
-    """The procedures of one field."""
+    """One page of the procedures of one field; `prefix` is "<field>" or "<field>:<page>" (from 1)."""
+    prefix, _, page_text = prefix.partition(":")
     procs = _by_prefix(knowledge).get(prefix)
     if not procs:
         return browse_fields(knowledge)
-    buttons = [Button(p.name[:60], cb.build("p", p.id)) for p in procs]
-    buttons.append(Button("⬅️ Các lĩnh vực", cb.build("m", "thutuc")))
-    return Reply(f"<b>{esc(procs[0].field)}</b>: chọn thủ tục:", rows(buttons))
+    pages = (len(procs) + PAGE_SIZE - 1) // PAGE_SIZE
+    page = int(page_text) if page_text.isdigit() else 1
+    page = min(max(page, 1), pages)  # a stale button after a reload still lands on a real page
+    shown = procs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    layout = [(Button(p.name[:60], cb.build("p", p.id)),) for p in shown]
+    nav = []
+    if page > 1:
+        nav.append(Button("◀️ Trang trước", cb.build("f", prefix, page - 1)))
+    if page < pages:
+        nav.append(Button("Trang sau ▶️", cb.build("f", prefix, page + 1)))
+    if nav:
+        layout.append(tuple(nav))
+    layout.append((Button("⬅️ Các lĩnh vực", cb.build("m", "thutuc")),))
+    where = f" (trang {page}/{pages})" if pages > 1 else ""
+    return Reply(f"<b>{esc(procs[0].field)}</b>{where}: chọn thủ tục:", tuple(layout))
 
 
 def _by_prefix(knowledge: Knowledge) -> dict[str, list]:

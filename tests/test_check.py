@@ -83,11 +83,22 @@ def district_agency(d: Deployment) -> tuple[Path, set[int], list[str]]:
     return path, {entry, agency}, ["xay-dung.giay-phep-nha-o", "district"]
 
 
+def overlong_id(d: Deployment) -> tuple[Path, set[int], list[str]]:
+    path = d.procedures / "xe.yaml"
+    lines = d.lines(path)
+    entry = d.line_of(lines, "- id: xe.dang-ky")
+    long_id = "xe.dang-ky-xe-mo-to-xe-gan-may-lan-dau-va-sang-ten"  # 50 characters
+    lines[entry - 1] = f"- id: {long_id}"
+    d.write_lines(path, lines)
+    return path, {entry}, [long_id, "50 characters", "at most 40"]
+
+
 BREAKERS: dict[str, Breaker] = {
     "yaml-syntax": yaml_syntax_error,
     "missing-field": missing_required_field,
     "duplicate-id": duplicate_id,
     "district-agency": district_agency,
+    "overlong-id": overlong_id,
 }
 
 
