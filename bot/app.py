@@ -6,6 +6,7 @@ invalid knowledge with the same message.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from bot.complaints.storage.health import RESTORE_HINT
 from bot.complaints.store import Store, StoreUnavailable
 from bot.config import Config, load_config, resolve
 from bot.conversation import Assistant, KnowledgeHolder
+from bot.gaps import GapLog, gap_log_beside
 from bot.knowledge import Knowledge, check_knowledge
 from bot.privacy.cipher import FieldCipher
 from bot.privacy.keys import DataKeyError, finish_rotation, load_key, pending_key
@@ -105,5 +107,16 @@ def make_assistant(loaded: Loaded, store: Store, demo_staff: frozenset[str] = fr
     """The conversation core over the loaded knowledge, able to reload it in place."""
     holder = KnowledgeHolder(loaded.knowledge)
     return Assistant(
-        holder, loaded.config, store, reload=lambda: reload_knowledge(loaded, holder), demo_staff=demo_staff
+        holder,
+        loaded.config,
+        store,
+        reload=lambda: reload_knowledge(loaded, holder),
+        demo_staff=demo_staff,
+        gaps=open_gaps(loaded, store),
     )
+
+
+def open_gaps(loaded: Loaded, store: Store) -> GapLog:
+    """The log of unanswered questions, beside the store's database file (in memory when the store is)."""
+    _, _, database = store.db.execute("PRAGMA database_list").fetchone()
+    return gap_log_beside(database or ":memory:", dt.timedelta(days=loaded.config.gaps.retention_days))

@@ -70,6 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     restore.add_argument("path", type=Path)
     rotate = sub.add_parser("rotate-key", help="re-encrypt personal data under a new data key (stop the bot first)")
     rotate.add_argument("--out", type=Path, help="where to write the new key when MOTCUA_DATA_KEY is used")
+    gaps = sub.add_parser("gaps", help="maintainers: questions the assistant declined or was unsure of, grouped")
+    gaps.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="only questions from this day on")
+    gaps.add_argument("--limit", type=int, default=15, help="groups to print (default 15)")
     evaluate = sub.add_parser("eval", help="accuracy on a labelled question file, beside a BM25 baseline")
     evaluate.add_argument("file", type=Path)
     evaluate.add_argument("--errors", action="store_true", help="list the questions answered wrongly")
@@ -151,6 +154,18 @@ def _dispatch(loaded, command: str, args: argparse.Namespace) -> int:
         from bot.maintenance import restore_command
 
         return restore_command(loaded, args.path)
+
+    if command == "gaps":
+        import datetime as dt
+
+        from bot.config import resolve
+        from bot.gaps import gap_log_beside, gaps_command
+
+        config = loaded.config
+        log = gap_log_beside(resolve(config_path, config.database), dt.timedelta(days=config.gaps.retention_days))
+        print(gaps_command(log, loaded.knowledge, config.gaps.low_score, args.since, args.limit))
+        log.close()
+        return 0
     if command == "eval":
         from bot.evaluation import run_evaluation
 
@@ -160,6 +175,15 @@ def _dispatch(loaded, command: str, args: argparse.Namespace) -> int:
 
         return rotate_key(loaded, args.out)
     return 1
+
+
+def _date(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def _check(config_path: Path) -> int:

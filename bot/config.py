@@ -177,6 +177,15 @@ class Retention(BaseModel):
     purge_time: Annotated[str, StringConstraints(pattern=r"^\d{2}:\d{2}$")] = "03:00"  # daily, local time
 
 
+class Gaps(BaseModel):
+    """The log of questions the assistant could not answer well (`python -m bot gaps`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    retention_days: int = Field(default=90, ge=1)  # older questions are deleted
+    low_score: float = Field(default=0.65, gt=0, le=1)  # an answer below this match score is logged
+
+
 class CategoryDeadline(BaseModel):
     """Overrides of the deadlines for one complaint category."""
 
@@ -238,6 +247,7 @@ class Config(BaseModel):
     backup: Backup = Backup()
     report: Report = Report()
     retention: Retention = Retention()
+    gaps: Gaps = Gaps()
 
     _ward_index: tuple[list[Ward], dict[str, Ward]] | None = PrivateAttr(default=None)
 

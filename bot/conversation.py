@@ -26,6 +26,7 @@ from bot.complaints.codes import normalise_code
 from bot.complaints.routing import channel_int, chat_for, may_act, route_falls_back, unit_name
 from bot.complaints.store import StorageFull, Store
 from bot.config import Config
+from bot.gaps import GapLog
 from bot.knowledge import Knowledge
 from bot.privacy import rights
 from bot.replies import Button, Reply, esc, rows
@@ -78,6 +79,7 @@ class Assistant:
     clock: Callable[[], dt.datetime] = _utc_now
     reload: Callable[[], list[Problem]] | None = None  # re-read the knowledge; returns problems
     demo_staff: frozenset[str] = field(default_factory=frozenset)  # may act for every unit (terminal)
+    gaps: GapLog | None = None  # where declined and uncertain questions are kept for `python -m bot gaps`
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -284,7 +286,10 @@ class Assistant:
     # -- free text -----------------------------------------------------------------------------
 
     def _question(self, msg: Incoming, text: str) -> list[Reply]:
-        return self._answer(msg, understand(self.knowledge.current, text))
+        result = understand(self.knowledge.current, text)
+        if self.gaps is not None:
+            self.gaps.note(result, self.knowledge.current, self.config.gaps.low_score, self.clock())
+        return self._answer(msg, result)
 
     def _answer(self, msg: Incoming, result: Understanding) -> list[Reply]:
         knowledge = self.knowledge.current

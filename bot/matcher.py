@@ -120,6 +120,27 @@ class PhraseIndex:
         # Repairs are pure functions of the token and this index, so they are memoised per index.
         self._repairs: dict[str, tuple[str, ...]] = {}
 
+    # Pickled (the knowledge cache) with each postings dict packed into one array: unpickling tens of
+    # thousands of small numpy arrays took a second with 5,000 procedures; slicing one takes ~20 ms.
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_repairs"] = {}
+        for name in ("_phrase_postings", "_doc_postings"):
+            postings = state[name]
+            keys = list(postings)
+            lengths = np.fromiter((len(postings[k]) for k in keys), dtype=np.int64, count=len(keys))
+            flat = np.concatenate([postings[k] for k in keys]) if keys else np.zeros(0, dtype=np.int32)
+            state[name] = (keys, lengths, flat)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        for name in ("_phrase_postings", "_doc_postings"):
+            keys, lengths, flat = state[name]
+            ends = np.cumsum(lengths)
+            starts = ends - lengths
+            state[name] = {k: flat[a:b] for k, a, b in zip(keys, starts.tolist(), ends.tolist(), strict=True)}
+        self.__dict__.update(state)
+
     def _prepare(self, text: str) -> list[str]:
         return self._lexicon.expand(fold(text)).split()
 

@@ -56,3 +56,14 @@ def test_invalid_knowledge_is_reported_not_cached(deployment: Deployment, tmp_pa
     )
     knowledge, problems = check_knowledge(knowledge_dir, tmp_path / "file" / "cache")
     assert knowledge is not None and not problems
+
+
+def test_cached_knowledge_answers_like_the_built_one(knowledge) -> None:
+    import pickle
+
+    from bot.understanding import understand
+
+    restored = pickle.loads(pickle.dumps(knowledge))
+    for question in ("lam giay khai sinh cho con", "đăng ký tạm trú hết bao nhiêu tiền", "chứng thực", "thoi tiet"):
+        assert understand(restored, question) == understand(knowledge, question)
+        assert restored.procedure_index.search(question) == knowledge.procedure_index.search(question)
