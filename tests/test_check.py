@@ -56,7 +56,8 @@ def missing_required_field(d: Deployment) -> tuple[Path, set[int], list[str]]:
     path = d.procedures / "xe.yaml"
     lines = d.lines(path)
     entry = d.line_of(lines, "- id: xe.dang-ky")
-    d.write_lines(path, [line for line in lines if not line.startswith("  fees:")])
+    fees = d.line_of(lines, "  fees:", entry - 1)  # this entry's only: the file holds other entries
+    d.write_lines(path, lines[: fees - 1] + lines[fees:])
     return path, {entry}, ["fees", "required"]
 
 
