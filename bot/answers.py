@@ -78,6 +78,13 @@ def _full_plain(proc: Procedure, aspect: str) -> list[str]:
     }[aspect]
 
 
+# Said under every entry not fully checked (`verified: partial`), so the citizen knows how sure it is.
+PARTIAL_NOTE = (
+    "Một số thông tin của thủ tục này chưa đối chiếu được đầy đủ với văn bản mới nhất; "
+    "hãy xem bảng niêm yết hoặc hỏi bộ phận một cửa trước khi nộp."
+)
+
+
 def procedure_answer(proc: Procedure, aspect: str | None) -> str:
     """The answer to a question about `proc`, the asked `aspect` first (all in full if None)."""
     lines = [f"<b>{esc(proc.name)}</b>", f"<i>Lĩnh vực: {esc(proc.field)}</i>"]
@@ -102,6 +109,8 @@ def procedure_answer(proc: Procedure, aspect: str | None) -> str:
     if aspect != "legal_basis":
         lines += ["", f"<b>{ASPECT_LABELS['legal_basis']}:</b> {esc('; '.join(proc.legal_basis))}"]
     lines.append(f"<i>Thông tin kiểm tra ngày {proc.updated:%d/%m/%Y}. Nguồn: {esc(proc.source)}</i>")
+    if proc.verified == "partial":
+        lines.append(f"<i>{PARTIAL_NOTE}</i>")
     return "\n".join(lines)
 
 

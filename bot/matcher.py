@@ -17,8 +17,9 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import accumulate, pairwise
 
 import numpy as np
 from rapidfuzz import process
@@ -59,6 +60,30 @@ def features(tokens: list[str]) -> set[str]:
     feats = set(tokens)
     feats.update(f"{a}_{b}" for a, b in pairwise(tokens))
     return feats
+
+
+class PackedPostings(Mapping[str, np.ndarray]):
+    """Postings lists stored end to end in one array; `postings[feature]` is a slice (no copy)."""
+
+    def __init__(self, keys: list[str], lengths: list[int], flat: np.ndarray) -> None:
+        self._keys = keys
+        self._lengths = lengths
+        self._flat = flat
+        self._index = dict(zip(keys, range(len(keys)), strict=True))
+        self._starts = [0, *accumulate(lengths)]
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        i = self._index[key]
+        return self._flat[self._starts[i] : self._starts[i + 1]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def packed(self) -> tuple[list[str], list[int], np.ndarray]:
+        return self._keys, self._lengths, self._flat
 
 
 @dataclass(frozen=True)
@@ -120,25 +145,26 @@ class PhraseIndex:
         # Repairs are pure functions of the token and this index, so they are memoised per index.
         self._repairs: dict[str, tuple[str, ...]] = {}
 
-    # Pickled (the knowledge cache) with each postings dict packed into one array: unpickling tens of
-    # thousands of small numpy arrays took a second with 5,000 procedures; slicing one takes ~20 ms.
+    # Pickled (the knowledge cache) with each postings dict packed into one array, and unpickled as a
+    # read-only view that slices it on lookup: rebuilding tens of thousands of small arrays took
+    # most of a warm start with 5,000 procedures.
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         state["_repairs"] = {}
         for name in ("_phrase_postings", "_doc_postings"):
             postings = state[name]
+            if isinstance(postings, PackedPostings):
+                state[name] = postings.packed()
+                continue
             keys = list(postings)
-            lengths = np.fromiter((len(postings[k]) for k in keys), dtype=np.int64, count=len(keys))
+            lengths = [len(postings[k]) for k in keys]
             flat = np.concatenate([postings[k] for k in keys]) if keys else np.zeros(0, dtype=np.int32)
             state[name] = (keys, lengths, flat)
         return state
 
     def __setstate__(self, state: dict) -> None:
         for name in ("_phrase_postings", "_doc_postings"):
-            keys, lengths, flat = state[name]
-            ends = np.cumsum(lengths)
-            starts = ends - lengths
-            state[name] = {k: flat[a:b] for k, a, b in zip(keys, starts.tolist(), ends.tolist(), strict=True)}
+            state[name] = PackedPostings(*state[name])
         self.__dict__.update(state)
 
     def _prepare(self, text: str) -> list[str]:
@@ -176,7 +202,7 @@ class PhraseIndex:
         repaired = " ".join(self.repair(expanded.split()))
         return self._lexicon.expand(repaired).split()
 
-    def _sum(self, postings: dict[str, np.ndarray], feats: list[str], size: int) -> np.ndarray:
+    def _sum(self, postings: Mapping[str, np.ndarray], feats: list[str], size: int) -> np.ndarray:
         """Per phrase (or doc): the summed weight of `feats` it contains."""
         if not feats:
             return np.zeros(size)
