@@ -59,4 +59,3 @@ def test_page_buttons_work_through_the_conversation(knowledge, assistant) -> Non
     (second,) = assistant.handle(Incoming("t", button=nxt.data))
     assert "trang 2/" in second.text
     assert second.text == qa.browse_field(knowledge, nxt.data[2:]).text
-
