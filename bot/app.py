@@ -34,9 +34,15 @@ def default_config_path() -> Path:
 
 
 def cache_dir(config_path: Path, config: Config) -> Path:
-    """Where the built knowledge is cached: `$MOTCUA_CACHE_DIR`, else `cache/` beside the database."""
-    env = os.environ.get("MOTCUA_CACHE_DIR")
-    return Path(env) if env else resolve(config_path, config.database).parent / "cache"
+    """Where the built knowledge is cached: `$MOTCUA_CACHE_DIR`, systemd's `$CACHE_DIRECTORY`, else
+    `$XDG_CACHE_HOME/motcua` (`~/.cache/motcua`). Never inside the deployment: loading (or `check`,
+    `doctor`) must not create folders there. Entries are keyed by content, so deployments can share it.
+    """
+    for name in ("MOTCUA_CACHE_DIR", "CACHE_DIRECTORY"):
+        if os.environ.get(name):
+            return Path(os.environ[name].split(":")[0])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "motcua"
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+KEEP = 4  # cached versions kept in the folder
 FORMAT = 1  # bump when the cached value's layout changes in a way the source hash would not show
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -36,6 +37,13 @@ def knowledge_key(directory: Path) -> str:
             digest.update(path.read_bytes())
             digest.update(b"\0")
     return digest.hexdigest()
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # deleted meanwhile by another process sharing the folder
+        return 0.0
 
 
 def cache_path(cache_dir: Path, key: str) -> Path:
@@ -73,7 +81,9 @@ def write_cached(cache_dir: Path, key: str, value: Any) -> bool:
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
-        for old in cache_dir.glob("knowledge-*.pickle"):
+        # Keep a few entries (other deployments or versions may share the folder), newest first.
+        entries = sorted(cache_dir.glob("knowledge-*.pickle"), key=_mtime, reverse=True)
+        for old in entries[KEEP:]:
             if old != path:
                 old.unlink(missing_ok=True)
     except (OSError, pickle.PicklingError):

@@ -26,7 +26,12 @@ def test_cache_is_reused_and_follows_edits(deployment: Deployment, tmp_path) -> 
     deployment.write_lines(path, lines)
     edited, _ = check_knowledge(knowledge_dir, cache)
     assert edited is not None and edited.procedures["xe.dang-ky"].name == "Đăng ký xe máy (tên đã sửa)"
-    assert len(list(cache.glob("knowledge-*.pickle"))) == 1  # the stale entry was dropped
+    assert len(list(cache.glob("knowledge-*.pickle"))) == 2  # both versions kept, each under its own key
+    for n in range(6):  # more versions than the folder keeps: the oldest go
+        lines[deployment.line_of(lines, "  name:") - 1] = f"  name: Đăng ký xe máy {n}"
+        deployment.write_lines(path, lines)
+        check_knowledge(knowledge_dir, cache)
+    assert len(list(cache.glob("knowledge-*.pickle"))) == 4
 
 
 def test_corrupt_cache_is_rebuilt(deployment: Deployment, tmp_path) -> None:
