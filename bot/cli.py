@@ -162,7 +162,9 @@ def _dispatch(loaded, command: str, args: argparse.Namespace) -> int:
         from bot.gaps import gap_log_beside, gaps_command
 
         config = loaded.config
-        log = gap_log_beside(resolve(config_path, config.database), dt.timedelta(days=config.gaps.retention_days))
+        log = gap_log_beside(
+            resolve(loaded.config_path, config.database), dt.timedelta(days=config.gaps.retention_days)
+        )
         print(gaps_command(log, loaded.knowledge, config.gaps.low_score, args.since, args.limit))
         log.close()
         return 0
