@@ -1,14 +1,24 @@
-"""Turn catalogue entries into phone-sized answers in Vietnamese.
+"""Turn catalogue entries into answers that fit one phone screen.
 
-The asked part comes first and in full; the other parts follow in one line each, with buttons to
-open them. Every answer ends with the legal basis and the date the entry was verified.
+The first answer to a question is short: the situation the citizen told (if the entry knows it),
+a direct answer to the question's form (Có/Không, the figure, the time), the asked part in whole
+sentences, at most three key lines (where, how long, how much), one short source line and the
+complaint offer. Every other part is one button away and is shown alone, in full, never cut inside
+a sentence. Legal citations live only behind the legal-basis button.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from urllib.parse import urlparse
+
 from bot import callbacks as cb
-from bot.catalogue import Procedure
-from bot.replies import Button, esc
+from bot.catalogue import Procedure, Situation
+from bot.glossary import Glossary
+from bot.question_form import Form, asks_if_free
+from bot.replies import MESSAGE_LIMIT, Button, esc
+from bot.textnorm import fold
 
 ASPECT_LABELS = {
     "documents": "Giấy tờ cần chuẩn bị",
@@ -24,98 +34,360 @@ ASPECT_BUTTONS = {
     "time": "⏱ Thời gian",
     "where": "📍 Nơi nộp",
     "online": "🌐 Trực tuyến",
-    "legal_basis": "⚖️ Căn cứ",
+    "legal_basis": "⚖️ Căn cứ pháp lý",
 }
 ORDER = ("documents", "time", "fees", "where", "online", "legal_basis")
-BRIEF_CHARS = 160
+KEY_PARTS = ("where", "time", "fees")
+KEY_ICONS = {"where": "📍", "time": "⏱", "fees": "💰"}
+FIRST_LIMIT = 900  # characters of a first answer: one phone screen
+KEY_CHARS = 90  # a key line is a glance, not a paragraph
+COMPLAINT_BUTTON = "📣 Phản ánh"
+COMPLAINT_LINE = "Gặp khó khăn khi làm thủ tục này? Bấm <b>📣 Phản ánh</b>."
+CHANNEL_NAMES = {
+    "DVCQG": "Cổng Dịch vụ công quốc gia",
+    "VNeID": "ứng dụng VNeID",
+    "Cổng DVC tỉnh": "Cổng Dịch vụ công của tỉnh, thành phố",
+}
+
+# A legal citation: a numbered act ("Nghị định 123/2015/NĐ-CP", "TT 73/2024/TT-BTC"), a named law
+# with its year, or an article. Used to keep citations out of every part but the legal basis.
+_ACT = r"(?:Luật|Bộ luật|Nghị định|Nghị quyết|Thông tư|Quyết định|Chỉ thị|Công văn|TT|NĐ|QĐ|NQ)"
+_NUMBER = r"\d[\d.]*/\d{4}(?:/[A-ZĐ0-9-]+)?"
+_CITED = re.compile(rf"{_ACT}\s+(?:số\s+)?{_NUMBER}|\d[\d.]*/\d{{4}}/[A-ZĐ]|Luật [^,;.()]*?\d{{4}}|Điều \d+")
+_CITING_PAREN = re.compile(r"\s*\([^()]*\)")
+_INLINE = re.compile(rf"\s*(?:theo|tại|của|do|bởi)\s+{_ACT}\s+(?:số\s+)?{_NUMBER}(?:\s+(?:sửa đổi|bổ sung)[^,;.()]*)?")
+_BARE = re.compile(rf"\s*{_ACT}\s+(?:số\s+)?{_NUMBER}")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ0-9\"“(])")
+_MONEY = re.compile(r"(\d{1,3}(?:\.\d{3})+|\d+)(\s*đồng)")
+_FREE_START = re.compile(r"^(miễn|không thu|không mất|không phải nộp)", re.I)
 
 
-def _online_text(proc: Procedure) -> str:
+def strip_citations(text: str) -> str:
+    """The text without legal citations: parentheses that cite are dropped, inline ones too."""
+
+    def paren(match: re.Match[str]) -> str:
+        return "" if _CITED.search(match.group(0)) else match.group(0)
+
+    text = _CITING_PAREN.sub(paren, text)
+    text = _INLINE.sub("", text)
+    text = _BARE.sub("", text)
+    text = re.sub(r"\s+([,;.:])", r"\1", text)
+    text = re.sub(r"([,;:])(?=[.;,])", "", text)
+    return " ".join(text.split()).strip(" ;,")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a catalogue field (they end with . ! ? and the next one starts with a capital)."""
+    return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+
+
+def _short(text: str, limit: int = KEY_CHARS) -> str:
+    """A key line: the first sentence, else its first clause, else without asides; cut last."""
+    first = split_sentences(strip_citations(text))[0] if text.strip() else ""
+    if len(first) > limit:
+        first = first.split("; ")[0]
+    if len(first) > limit:
+        first = _CITING_PAREN.sub("", first)
+    if len(first) > limit:
+        cut = first[: limit - 1].rsplit(" ", 1)[0]
+        first = cut.rstrip(",;:") + "…"
+    return first.rstrip(".;:,") + ("" if first.endswith("…") else ".")
+
+
+# -- the parts, as lists of plain-text items ----------------------------------------------------------
+
+
+def online_text(proc: Procedure) -> str:
+    """How to file without the desk, in plain words (post is not online)."""
     online = proc.online
-    if not online.channels:
-        text = "Chưa hỗ trợ nộp trực tuyến; nộp trực tiếp."
+    names = [CHANNEL_NAMES.get(c, c) for c in online.channels]
+    where = " hoặc ".join(names)
+    if not names:
+        text = "Chưa nộp trực tuyến được; nộp trực tiếp tại nơi tiếp nhận."
+    elif online.fully_online:
+        text = f"Có: nộp và nhận kết quả hoàn toàn trực tuyến trên {where}."
     else:
-        how = "toàn trình (không phải đến nộp giấy)" if online.fully_online else "một phần"
-        text = f"Có, {how}, qua: {', '.join(online.channels)}."
+        text = f"Có, một phần: nộp hồ sơ trực tuyến trên {where}; một số bước vẫn phải làm trực tiếp."
+    if online.by_post:
+        text += " Cũng có thể gửi hồ sơ qua bưu chính."
     return f"{text} {online.note}" if online.note else text
 
 
-def _full(proc: Procedure, aspect: str) -> list[str]:
+def part_items(proc: Procedure, aspect: str) -> list[str]:
+    """The part `aspect` of `proc` as whole items (plain text): list entries or sentences."""
     if aspect == "documents":
-        return [f"• {esc(d)}" for d in proc.documents]
-    if aspect == "time":
-        return [esc(proc.processing_time)]
-    if aspect == "fees":
-        return [esc(proc.fees)]
-    if aspect == "where":
-        lines = [esc(proc.agency)]
-        if not proc.at_ward:
-            lines.append("<i>Thủ tục này không nộp tại phường, xã.</i>")
-        return lines
-    if aspect == "online":
-        return [esc(_online_text(proc))]
-    return [f"• {esc(law)}" for law in proc.legal_basis]
-
-
-def _brief(proc: Procedure, aspect: str) -> str:
-    if aspect == "documents":
-        text = "; ".join(proc.documents)
-    elif aspect == "legal_basis":
-        text = "; ".join(proc.legal_basis)
-    else:
-        text = " ".join(line for line in _full_plain(proc, aspect))
-    if len(text) > BRIEF_CHARS:
-        text = text[: BRIEF_CHARS - 1].rsplit(" ", 1)[0] + "…"
-    return esc(text)
-
-
-def _full_plain(proc: Procedure, aspect: str) -> list[str]:
-    return {
-        "time": [proc.processing_time],
-        "fees": [proc.fees],
-        "where": [proc.agency],
-        "online": [_online_text(proc)],
+        return [strip_citations(d) for d in proc.documents]
+    if aspect == "legal_basis":
+        return list(proc.legal_basis)
+    text = {
+        "time": proc.processing_time,
+        "fees": proc.fees,
+        "where": proc.agency,
+        "online": online_text(proc),
     }[aspect]
+    sentences = split_sentences(strip_citations(text))
+    if sentences and not sentences[-1].endswith((".", "!", "?", "…", ")", "”", '"')):
+        sentences[-1] += "."  # a field written as a phrase still reads as a finished sentence
+    return sentences
 
 
-# Said under every entry not fully checked (`verified: partial`), so the citizen knows how sure it is.
-PARTIAL_NOTE = (
-    "Một số thông tin của thủ tục này chưa đối chiếu được đầy đủ với văn bản mới nhất; "
-    "hãy xem bảng niêm yết hoặc hỏi bộ phận một cửa trước khi nộp."
-)
+def _item_lines(aspect: str, items: list[str]) -> list[str]:
+    if aspect in ("documents", "legal_basis"):
+        return [f"• {esc(item)}" for item in items]
+    return [esc(" ".join(items))] if items else []
 
 
-def procedure_answer(proc: Procedure, aspect: str | None) -> str:
-    """The answer to a question about `proc`, the asked `aspect` first (all in full if None)."""
-    lines = [f"<b>{esc(proc.name)}</b>", f"<i>Lĩnh vực: {esc(proc.field)}</i>"]
-    if not proc.at_ward:
-        lines.append(f"⚠️ <b>Không nộp tại phường, xã.</b> Nơi nộp: {esc(proc.agency)}")
-    if aspect:
-        lines += ["", f"<b>{ASPECT_LABELS[aspect]}:</b>", *_full(proc, aspect), ""]
-        for other in ORDER:
-            if other not in (aspect, "legal_basis"):
-                lines.append(f"<b>{ASPECT_LABELS[other]}:</b> {_brief(proc, other)}")
-    else:
-        for part in ORDER:
-            if part == "legal_basis":
+def _notes_line(proc: Procedure) -> str | None:
+    return f"💡 <b>Lưu ý:</b> {esc(strip_citations(proc.notes))}" if proc.notes else None
+
+
+def source_line(proc: Procedure) -> str:
+    """One short line: where the facts come from and when they were checked."""
+    url = re.search(r"https?://[^\s;,)]+", proc.source)
+    origin = urlparse(url.group(0)).netloc.removeprefix("www.") if url else proc.source.split(";")[0].strip()
+    if len(origin) > 50:
+        origin = origin[:49].rsplit(" ", 1)[0] + "…"
+    code = f", thủ tục {proc.code}" if proc.code else ""
+    return f"<i>Nguồn: {esc(origin)}{esc(code)} · kiểm tra {proc.updated:%d/%m/%Y}</i>"
+
+
+# -- situations and direct answers --------------------------------------------------------------------
+
+
+def find_situation(proc: Procedure, question: str) -> Situation | None:
+    """The situation of `proc` the message tells, by its phrases (diacritics and case ignored)."""
+    folded = f" {fold(question)} "
+    best: tuple[int, Situation] | None = None
+    for situation in proc.situations:
+        for phrase in situation.phrases:
+            key = fold(phrase)
+            if key and f" {key} " in folded and (best is None or len(key) > best[0]):
+                best = (len(key), situation)
+    return best[1] if best else None
+
+
+def _money(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+def _reduced(match: re.Match[str], kept_percent: int) -> str:
+    return _money(int(match.group(1).replace(".", "")) * kept_percent // 100) + match.group(2)
+
+
+def _reduction_active(proc: Procedure, today: dt.date | None) -> bool:
+    reduction = proc.fee_reduction
+    return reduction is not None and (today is None or today <= reduction.until)
+
+
+def fee_lead(proc: Procedure, today: dt.date | None) -> tuple[str, set[int]]:
+    """How much: the figure first (computed when a reduction applies, with until when).
+
+    Returns the lead (HTML) and the indexes of the fee sentences it already says.
+    """
+    sentences = part_items(proc, "fees")
+    reduction = proc.fee_reduction
+    if _reduction_active(proc, today) and reduction is not None and reduction.who is None:
+        for index, sentence in enumerate(sentences):
+            clause = sentence.split("; ")[0]
+            amounts = _MONEY.findall(clause)
+            if not amounts:
                 continue
-            body = _full(proc, part)
-            if part == "documents":
-                lines += ["", f"<b>{ASPECT_LABELS[part]}:</b>", *body]
+            reduced = _MONEY.sub(lambda m, k=100 - reduction.percent: _reduced(m, k), clause).rstrip(".")
+            normal = ", ".join(a[0] for a in amounts)
+            lead = (
+                f"<b>{esc(reduced)}</b> (đã giảm {reduction.percent}%, áp dụng đến hết "
+                f"{reduction.until:%d/%m/%Y}; mức thường: {esc(normal)} đồng)."
+            )
+            return lead, {index}
+    lead, used = "", set()
+    for index, sentence in enumerate(sentences):
+        if _FREE_START.match(sentence) and index == 0:
+            lead = f"<b>Không mất tiền</b> — {esc(sentence)}" if len(sentences) > 1 or "khi" in sentence else (
+                f"<b>Không mất tiền.</b> {esc(sentence)}"
+            )
+            used = {index}
+            break
+        money = _MONEY.search(sentence)
+        if money:
+            if sentence.startswith(money.group(0)):
+                lead = f"<b>{esc(money.group(0))}</b>{esc(sentence[len(money.group(0)):])}"
             else:
-                lines.append(f"<b>{ASPECT_LABELS[part]}:</b> {' '.join(body)}")
-    if proc.notes:
-        lines += ["", f"💡 {esc(proc.notes)}"]
-    if aspect != "legal_basis":
-        lines += ["", f"<b>{ASPECT_LABELS['legal_basis']}:</b> {esc('; '.join(proc.legal_basis))}"]
-    lines.append(f"<i>Thông tin kiểm tra ngày {proc.updated:%d/%m/%Y}. Nguồn: {esc(proc.source)}</i>")
-    if proc.verified == "partial":
-        lines.append(f"<i>{PARTIAL_NOTE}</i>")
-    return "\n".join(lines)
+                lead = f"<b>{esc(money.group(0))}</b> — {esc(sentence)}"
+            used = {index}
+            break
+    if not lead:
+        first = sentences[0] if sentences else ""
+        lead = f"<b>Chưa có con số cố định trong dữ liệu của trợ lý</b> — {esc(first)}"
+        used = {0}
+    if _reduction_active(proc, today) and reduction is not None and reduction.who:
+        what = "được miễn" if reduction.percent == 100 else f"được giảm {reduction.percent}%"
+        lead += f" Đến hết {reduction.until:%d/%m/%Y}, {esc(reduction.who)} {what}."
+        used |= {i for i, s in enumerate(sentences) if f"{reduction.until:%m/%Y}" in s}
+    return lead, used
+
+
+def _fee_kind(proc: Procedure) -> str:
+    """free, paid or depends: what a yes/no question about money can say."""
+    sentences = part_items(proc, "fees")
+    if not sentences:
+        return "depends"
+    if _FREE_START.match(sentences[0]):
+        return "free" if len(sentences) == 1 and " khi " not in sentences[0] else "depends"
+    return "paid" if _MONEY.search(sentences[0]) else "depends"
+
+
+def _document_asked(proc: Procedure, question: str) -> tuple[str, str] | None:
+    """("Có"|"Không", the item) when the question names one of the documents."""
+    folded = fold(question)
+    words = [w for w in folded.split() if len(w) > 1]
+    best: tuple[int, str] | None = None
+    for item in proc.documents:
+        key = fold(item)
+        # Count the question's 3-word runs found in the item: "giay xac nhan tinh trang hon nhan".
+        runs = sum(1 for i in range(len(words) - 2) if " ".join(words[i : i + 3]) in key)
+        if runs and (best is None or runs > best[0]):
+            best = (runs, item)
+    if best is None:
+        return None
+    item = strip_citations(best[1])
+    answer = "Không" if re.match(r"^(không|không phải|không cần)\b", item, re.I) else "Có"
+    return answer, item
+
+
+def direct_lead(
+    proc: Procedure, aspect: str | None, form: Form, question: str, today: dt.date | None
+) -> tuple[str | None, set[int]]:
+    """The opening that answers the question's form, and the asked part's items it already says."""
+    if form == "how_much" or (form == "yes_no" and aspect == "fees"):
+        lead, used = fee_lead(proc, today)
+        if form == "how_much":
+            return lead, used
+        kind = _fee_kind(proc)
+        if kind == "depends":
+            return f"<b>Tùy trường hợp:</b> {lead}", used
+        free = asks_if_free(question)
+        yes = (kind == "free") == free
+        return f"<b>{'Có' if yes else 'Không'}.</b> {lead}", used
+    if form == "how_long":
+        items = part_items(proc, "time")
+        return (f"⏱ <b>{esc(items[0])}</b>", {0}) if items else (None, set())
+    if form != "yes_no":
+        return None, set()
+    if aspect == "online":
+        online = proc.online
+        if not online.channels:
+            return "<b>Không.</b> Thủ tục này chưa nộp trực tuyến được; phải nộp trực tiếp.", set()
+        if online.fully_online:
+            return "<b>Có.</b> Nộp và nhận kết quả hoàn toàn trực tuyến được.", set()
+        return "<b>Có</b>, nộp hồ sơ trực tuyến được, nhưng một số bước vẫn phải làm trực tiếp.", set()
+    if aspect == "where" and re.search(r"\b(phuong|xa)\b", fold(question)):
+        if proc.at_ward:
+            return f"<b>Có.</b> Nộp tại {esc(_short(proc.agency))}", set()
+        return f"<b>Không.</b> Thủ tục này không nộp tại phường, xã: {esc(_short(proc.agency))}", set()
+    if aspect == "time" and re.search(r"\b(trong ngay|ngay|lien|luon)\b", fold(question)):
+        items = part_items(proc, "time")
+        same_day = bool(items) and fold(items[0]).startswith(("trong ngay", "ngay"))
+        return f"<b>{'Có' if same_day else 'Không'}.</b> {esc(items[0]) if items else ''}", {0}
+    if aspect == "documents" or aspect is None:
+        asked = _document_asked(proc, question)
+        if asked:
+            return f"<b>{asked[0]}.</b> {esc(asked[1])}", set()
+        if aspect == "documents":
+            return (
+                "<b>Tùy trường hợp:</b> giấy này không có trong danh sách phải nộp dưới đây; cán bộ đòi thêm "
+                "giấy ngoài danh sách thì bạn có quyền hỏi căn cứ hoặc phản ánh.",
+                set(),
+            )
+    rule = split_sentences(strip_citations(proc.notes))[0] if proc.notes else None
+    return (f"<b>Tùy trường hợp:</b> {esc(rule)}" if rule else "<b>Tùy trường hợp:</b> xem thông tin dưới đây."), set()
+
+
+# -- messages -----------------------------------------------------------------------------------------
+
+
+def procedure_answer(
+    proc: Procedure,
+    aspect: str | None,
+    *,
+    question: str = "",
+    form: Form = "open",
+    today: dt.date | None = None,
+    glossary: Glossary | None = None,
+) -> str:
+    """The first answer about `proc`: at most `FIRST_LIMIT` characters, the asked part first."""
+    glossary = glossary or Glossary()
+    asked = aspect or "documents"
+    head = [f"<b>{esc(proc.name)}</b>"]
+    if not proc.at_ward:
+        head.append(f"⚠️ <b>Không nộp tại phường, xã.</b> Nơi nộp: {esc(_short(proc.agency))}")
+    situation = find_situation(proc, question) if question else None
+    if situation:
+        head.append(f"👉 {esc(situation.advice)}")
+    lead, used = direct_lead(proc, aspect, form, question, today) if question else (None, set())
+    if lead is None and asked == "fees":
+        lead, used = fee_lead(proc, today)  # the figure first, computed when a reduction applies
+    if lead and not (situation and form == "yes_no" and aspect in (None, "documents")):
+        head.append(lead)
+    items = [item for index, item in enumerate(part_items(proc, asked)) if index not in used]
+    keys = [f"{KEY_ICONS[a]} {ASPECT_LABELS[a]}: {esc(_short(_key_source(proc, a)))}" for a in KEY_PARTS if a != asked]
+    tail = [source_line(proc), COMPLAINT_LINE]
+    notes = _notes_line(proc) if asked == "documents" else None
+
+    def compose(count: int, key_count: int, with_notes: bool) -> str:
+        lines = list(head)
+        shown = items[:count]
+        if shown:
+            lines += ["", f"<b>{ASPECT_LABELS[asked]}:</b>", *_item_lines(asked, shown)]
+        if count < len(items):
+            lines.append(f"<i>… còn {len(items) - count} mục nữa: bấm {ASPECT_BUTTONS[asked]}.</i>")
+        if with_notes and notes:
+            lines.append(notes)
+        if key_count:
+            lines += ["", *keys[:key_count]]
+        lines += ["", *tail]
+        return glossary.apply("\n".join(lines))
+
+    # As many items of the asked part as fit (with the notes if they fit too); key lines give way
+    # before the asked part shrinks below a few items.
+    for key_count in range(len(keys), -1, -1):
+        least = min(len(items), 3) if key_count else 0
+        for count in range(len(items), least - 1, -1):
+            for with_notes in (True, False):
+                text = compose(count, key_count, with_notes)
+                if len(text) <= FIRST_LIMIT:
+                    return text
+    return compose(0, 0, False)
+
+
+def _key_source(proc: Procedure, aspect: str) -> str:
+    return {"where": proc.agency, "time": proc.processing_time, "fees": proc.fees}[aspect]
+
+
+def part_answer(proc: Procedure, aspect: str, glossary: Glossary | None = None) -> str:
+    """One part of `proc` alone and in full (a button press): whole items, within one message."""
+    glossary = glossary or Glossary()
+    lines = [f"<b>{esc(proc.name)}</b>", f"<b>{ASPECT_LABELS[aspect]}:</b>"]
+    lines += _item_lines(aspect, part_items(proc, aspect))
+    if aspect == "documents" and proc.notes:
+        lines += ["", _notes_line(proc) or ""]
+    if aspect == "where" and not proc.at_ward:
+        lines.append("<i>Thủ tục này không nộp tại phường, xã.</i>")
+    if aspect == "legal_basis":
+        lines += ["", f"<i>Nguồn: {esc(proc.source)}</i>", f"<i>Thông tin kiểm tra ngày {proc.updated:%d/%m/%Y}.</i>"]
+    else:
+        lines += ["", source_line(proc)]
+    text = glossary.apply("\n".join(lines))
+    if len(text) > MESSAGE_LIMIT:  # never cut a sentence: drop whole trailing items instead
+        kept = lines[:]
+        while len(glossary.apply("\n".join(kept))) > MESSAGE_LIMIT - 80:
+            kept.pop(-3)
+        text = glossary.apply("\n".join([*kept, "<i>(còn tiếp: xem đầy đủ trên Cổng Dịch vụ công quốc gia)</i>"]))
+    return text
 
 
 def aspect_buttons(proc: Procedure, shown: str | None) -> list[Button]:
-    """Buttons to open the other parts of the same procedure."""
-    if shown is None:
-        return [Button(ASPECT_BUTTONS["legal_basis"], cb.build("a", "legal_basis", proc.id))]
-    return [Button(ASPECT_BUTTONS[a], cb.build("a", a, proc.id)) for a in ORDER if a != shown]
+    """Buttons for every other part of the same procedure, then the complaint offer."""
+    shown = shown or "documents"
+    buttons = [Button(ASPECT_BUTTONS[a], cb.build("a", a, proc.id)) for a in ORDER if a != shown]
+    buttons.append(Button(COMPLAINT_BUTTON, cb.build("x", proc.id)))
+    return buttons

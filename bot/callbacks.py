@@ -97,3 +97,4 @@ register("w", rf"{WORD}:{CODE}(:(ward|supervisor):{SLUG})?")  # ward staff: w:<a
 register("c", rf"{WORD}:{CODE}(:{WORD})?")  # the citizen's case: c:<action>:<code>[:<withdrawal reason>]
 register("r", rf"{CODE}:[0-5]")  # rating of a resolved case: r:<code>:<0-5>
 register("d", WORD)  # the citizen's own data (/dulieu): d:<action>
+register("x", SLUG)  # complain about a procedure from its answer: x:<procedure id>

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from bot.yamlsource import Problem, load_models
 
@@ -32,17 +32,41 @@ OBSOLETE_PATTERNS = (
     (re.compile(r"\bCMND\b|chứng minh nhân dân", re.I), "asks for a CMND, no longer valid"),
 )
 
-ONLINE_CHANNELS = ("DVCQG", "VNeID", "Cổng DVC tỉnh", "Bưu chính")
+ONLINE_CHANNELS = ("DVCQG", "VNeID", "Cổng DVC tỉnh")
+POST = "Bưu chính"
 
 
 class Online(BaseModel):
-    """How a procedure can be filed without queueing at the desk."""
+    """How a procedure can be filed without queueing at the desk.
+
+    Post (bưu chính) is not an online channel: it is kept apart in `by_post`. An entry that still
+    lists "Bưu chính" among its channels is read as `by_post: true`, so older files keep loading.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    channels: list[Literal["DVCQG", "VNeID", "Cổng DVC tỉnh", "Bưu chính"]] = Field(default_factory=list)
+    channels: list[Literal["DVCQG", "VNeID", "Cổng DVC tỉnh"]] = Field(default_factory=list)
     fully_online: bool
+    by_post: bool = False  # the dossier may also be sent by post
     note: Text | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _post_is_not_online(cls, data: object) -> object:
+        if isinstance(data, dict) and POST in (data.get("channels") or []):
+            data = {**data, "channels": [c for c in data["channels"] if c != POST], "by_post": True}
+        return data
+
+
+class FeeReduction(BaseModel):
+    """A temporary cut of the published fee: the answer computes the reduced figure and says until when."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    percent: Annotated[int, Field(ge=1, le=100)]
+    until: dt.date  # last day it applies
+    who: Text | None = None  # who qualifies, when not everyone does
+    basis: Text  # the act that grants it
 
 
 class Situation(BaseModel):
@@ -79,6 +103,7 @@ class Procedure(BaseModel):
     legal_basis: list[Text] = Field(min_length=1)
     online: Online
     notes: Text | None = None
+    fee_reduction: FeeReduction | None = None
     situations: list[Situation] = Field(default_factory=list)
     source: Text
     updated: dt.date

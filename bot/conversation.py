@@ -248,7 +248,11 @@ class Assistant:
             return [qa.show_procedure(knowledge, rest, None)]
         if kind == "a":
             aspect, _, proc_id = rest.partition(":")
-            return [qa.show_procedure(knowledge, proc_id, aspect if aspect in ASPECT_LABELS else None)]
+            if aspect not in ASPECT_LABELS:
+                return [qa.show_procedure(knowledge, proc_id, None, today=self.today())]
+            return [qa.show_procedure(knowledge, proc_id, aspect, alone=True)]
+        if kind == "x":  # "Phản ánh" under a procedure answer: the intake starts with the procedure named
+            return self._procedure_complaint(msg, rest)
         if kind == "f":
             return [qa.browse_field(knowledge, rest)]
         if kind == "m":
@@ -285,6 +289,13 @@ class Assistant:
 
     # -- free text -----------------------------------------------------------------------------
 
+    def _procedure_complaint(self, msg: Incoming, proc_id: str) -> list[Reply]:
+        proc = self.knowledge.current.procedures.get(proc_id)
+        if proc is None:
+            return self._start_intake(msg, prefill=None, category=None)
+        code = f" (mã {proc.code})" if proc.code else ""
+        return self._start_intake(msg, prefill=f"Khó khăn khi làm thủ tục {proc.name}{code}: ", category=None)
+
     def _question(self, msg: Incoming, text: str) -> list[Reply]:
         result = understand(self.knowledge.current, text)
         if self.gaps is not None:
@@ -294,7 +305,16 @@ class Assistant:
     def _answer(self, msg: Incoming, result: Understanding) -> list[Reply]:
         knowledge = self.knowledge.current
         if result.kind == "procedure":
-            return [qa.show_procedure(knowledge, result.procedure_id, result.aspect, result.situation_id)]
+            return [
+                qa.show_procedure(
+                    knowledge,
+                    result.procedure_id,
+                    result.aspect,
+                    result.situation_id,
+                    question=result.question,
+                    today=self.today(),
+                )
+            ]
         if result.kind == "ambiguous":
             return [qa.choices(knowledge, result)]
         if result.kind == "complaint":

@@ -6,12 +6,13 @@ serves a half-edited catalogue.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
 from bot.catalogue import Procedure, load_catalogue
 from bot.commitments import Commitment, load_commitments
+from bot.glossary import Glossary, load_glossary
 from bot.intents import IntentModel, IntentsFile, load_intents, training_examples
 from bot.knowledgecache import knowledge_key, read_cached, write_cached
 from bot.lexicon import Cues, Lexicon, load_lexicon
@@ -43,6 +44,7 @@ class Knowledge:
         when names and aliases do not. Built on first use: it is three times the size of the name
         index and only ambiguous questions need it, so start-up does not pay for it."""
         return PhraseIndex([(p.id, _body(p)) for p in self.procedures.values()], self.lexicon)
+    glossary: Glossary = field(default_factory=Glossary, repr=False)
 
     @cached_property
     def entry_texts(self) -> dict[str, str]:
@@ -75,10 +77,11 @@ def _check_files(directory: Path) -> tuple[Knowledge | None, list[Problem]]:
     commitments, commit_problems = load_commitments(directory / "commitments")
     referrals, referral_problems = load_referrals(directory / "referrals.yaml")
     referral_problems += unknown_related(referrals, {p.id for p in procedures}, directory / "referrals.yaml")
-    problems += intent_problems + proc_problems + commit_problems + referral_problems
+    glossary, glossary_problems = load_glossary(directory / "glossary.yaml")
+    problems += intent_problems + proc_problems + commit_problems + referral_problems + glossary_problems
     if lexicon is None or intents is None or problems:
         return None, problems
-    return build_knowledge(procedures, commitments, lexicon, intents, referrals), []
+    return replace(build_knowledge(procedures, commitments, lexicon, intents, referrals), glossary=glossary), []
 
 
 def build_knowledge(

@@ -9,10 +9,11 @@ import dataclasses
 import datetime as dt
 
 from bot import callbacks as cb
-from bot.answers import aspect_buttons, procedure_answer
+from bot.answers import aspect_buttons, part_answer, procedure_answer
 from bot.commitments import Commitment
 from bot.config import Config
 from bot.knowledge import Knowledge
+from bot.question_form import question_form
 from bot.replies import Button, Reply, esc, rows
 from bot.textnorm import fold
 from bot.understanding import ACCEPT_SCORE, Understanding
@@ -99,20 +100,36 @@ def _by_prefix(knowledge: Knowledge) -> dict[str, list]:
     return grouped
 
 
-def show_procedure(knowledge: Knowledge, proc_id: str, aspect: str | None, situation: str | None = None) -> Reply:
+def show_procedure(
+    knowledge: Knowledge,
+    proc_id: str,
+    aspect: str | None,
+    situation: str | None = None,
+    *,
+    question: str = "",
+    today: dt.date | None = None,
+    alone: bool = False,
+) -> Reply:
     """The answer for one procedure; an unknown id (stale button) leads back to browsing.
 
-    A situation the citizen told (lost the paper, bedridden parent...) comes first, under the name.
+    A question gets the short first answer (the situation it tells and its form decide how it
+    opens); `alone` shows the one part a button asked for, in full.
     """
     proc = knowledge.procedures.get(proc_id)
     if proc is None:
         reply = browse_fields(knowledge)
         return Reply("Thủ tục này không còn trong danh mục. " + reply.text, reply.buttons)
-    text = procedure_answer(proc, aspect)
-    told = next((s for s in proc.situations if s.id == situation), None)
-    if told is not None:
-        heading, _, rest = text.partition("\n")
-        text = f"{heading}\n📌 <b>Trường hợp của bạn:</b> {esc(told.advice)}\n{rest}"
+    if alone and aspect:
+        text = part_answer(proc, aspect, knowledge.glossary)
+    else:
+        form = question_form(question) if question else "open"
+        text = procedure_answer(
+            proc, aspect, question=question, form=form, today=today, glossary=knowledge.glossary
+        )
+        told = next((s for s in proc.situations if s.id == situation), None)
+        if told is not None and "👉" not in text:
+            heading, _, rest = text.partition("\n")
+            text = f"{heading}\n👉 {esc(told.advice)}\n{rest}"
     return Reply(text, rows(aspect_buttons(proc, aspect), per_row=3))
 
 

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 
 from bot import qa
-from bot.answers import ASPECT_LABELS, ORDER, aspect_buttons, procedure_answer
+from bot.answers import ASPECT_LABELS, FIRST_LIMIT, ORDER, aspect_buttons, part_answer, part_items
 from bot.conversation import Incoming
-from bot.replies import CALLBACK_LIMIT, MESSAGE_LIMIT, Reply, to_plain
+from bot.replies import CALLBACK_LIMIT, MESSAGE_LIMIT, Reply, esc, to_plain
 from bot.textnorm import clean, strip_diacritics
 from bot.understanding import understand
 
 ASPECTS_AND_NONE = (None, *ASPECT_LABELS)
 DATE = re.compile(r"Thông tin kiểm tra ngày (\d{2})/(\d{2})/(\d{4})\.")
+# A numbered legal act or an article: what must stay behind the legal-basis button.
+CITATION = re.compile(r"\d[\d.]*/\d{4}/[A-ZĐ]|\bĐiều \d|\b(Thông tư|Nghị định|Nghị quyết) \d")
+TODAY = dt.date(2026, 12, 1)
 
 
 def _button_bytes_ok(reply: Reply) -> None:
@@ -22,62 +26,73 @@ def _button_bytes_ok(reply: Reply) -> None:
         assert 1 <= len(button.data.encode("utf-8")) <= CALLBACK_LIMIT, button.data
 
 
-def _label_at(plain: str, aspect: str) -> int:
-    """Where the part `aspect` starts: its label at the beginning of a line (knowledge text may quote it)."""
-    match = re.search(rf"^{re.escape(ASPECT_LABELS[aspect])}:", plain, re.M)
-    assert match, aspect
-    return match.start()
-
-
 def _balanced(html: str) -> bool:
     return all(len(re.findall(rf"<{tag}[\s>]", html)) == len(re.findall(rf"</{tag}>", html)) for tag in ("b", "i", "a"))
 
 
+def _canon(knowledge, text: str) -> str:
+    """Text with every spelled-out term put back short, so that first-use explanations compare equal."""
+    for term in sorted(knowledge.glossary.terms, key=lambda t: -len(t.plain)):
+        text = text.replace(term.plain, term.term)
+    return text
+
+
+def _first(knowledge, proc, aspect, question="") -> str:
+    return qa.show_procedure(knowledge, proc.id, aspect, question=question, today=TODAY).text
+
+
 @pytest.mark.parametrize("aspect", ASPECTS_AND_NONE)
-def test_every_procedure_renders_within_telegram_limits(knowledge, aspect) -> None:
+def test_every_first_answer_fits_one_screen(knowledge, aspect) -> None:
+    """Every entry (also those added later) x every aspect: one screen, no citations, the offer to complain."""
     assert len(knowledge.procedures) >= 44
     for proc in knowledge.procedures.values():
-        html = procedure_answer(proc, aspect)
+        html = _first(knowledge, proc, aspect, "cần gì")
         plain = to_plain(html)
-        assert len(html) <= MESSAGE_LIMIT, (proc.id, aspect, len(html))
+        assert len(html) <= FIRST_LIMIT, (proc.id, aspect, len(html))
         assert _balanced(html), (proc.id, aspect)
-        assert plain.startswith(proc.name), proc.id
-        # The legal basis, in full, and the date the entry was verified, as dd/mm/yyyy.
-        for law in proc.legal_basis:
-            assert law in plain, (proc.id, aspect, law)
-        dates = DATE.findall(plain)
-        assert dates == [(f"{proc.updated.day:02d}", f"{proc.updated.month:02d}", str(proc.updated.year))], proc.id
-        assert len(re.findall(rf"^{ASPECT_LABELS['legal_basis']}:", plain, re.M)) == 1, (proc.id, aspect)
+        assert plain.startswith(to_plain(knowledge.glossary.apply(esc(proc.name)))), proc.id
+        body = plain[: plain.rindex("Nguồn:")]  # one short source line may name the act
+        assert aspect == "legal_basis" or not CITATION.search(body), (proc.id, aspect, CITATION.search(body))
+        assert f"kiểm tra {proc.updated:%d/%m/%Y}" in plain, proc.id
+        assert "Gặp khó khăn khi làm thủ tục này? Bấm 📣 Phản ánh." in plain
 
 
 @pytest.mark.parametrize("aspect", list(ASPECT_LABELS))
-def test_asked_aspect_comes_first_and_in_full(knowledge, aspect: str) -> None:
+def test_every_part_alone_is_whole_and_within_a_message(knowledge, aspect: str) -> None:
     for proc in knowledge.procedures.values():
-        plain = to_plain(procedure_answer(proc, aspect))
-        asked = _label_at(plain, aspect)
-        for other in ASPECT_LABELS:
-            if other != aspect:
-                assert asked < _label_at(plain, other), (proc.id, aspect, other)
-        section = plain[asked:]
-        full = {
-            "documents": proc.documents,
-            "fees": [proc.fees],
-            "time": [proc.processing_time],
-            "where": [proc.agency],
-            "online": list(proc.online.channels) + ([proc.online.note] if proc.online.note else []),
-            "legal_basis": proc.legal_basis,
-        }[aspect]
-        for text in full:
-            assert text in section, (proc.id, aspect, text)
+        html = part_answer(proc, aspect, knowledge.glossary)
+        plain = to_plain(html)
+        assert len(html) <= MESSAGE_LIMIT, (proc.id, aspect)
+        assert _balanced(html)
+        for item in part_items(proc, aspect):
+            shown = to_plain(knowledge.glossary.apply(esc(item)))
+            assert _canon(knowledge, shown) in _canon(knowledge, plain), (proc.id, aspect, item)
+        if aspect == "legal_basis":
+            for law in proc.legal_basis:
+                assert _canon(knowledge, law) in _canon(knowledge, plain)
+            assert DATE.findall(plain) == [(f"{proc.updated:%d}", f"{proc.updated:%m}", f"{proc.updated:%Y}")]
+        else:
+            body = plain[: plain.rindex("Nguồn:")]
+            assert not CITATION.search(body), (proc.id, aspect, CITATION.search(body))
 
 
-def test_without_an_aspect_every_part_is_shown_in_order(knowledge) -> None:
+def test_parts_are_whole_sentences(knowledge) -> None:
+    """Items are cut only at sentence ends: every item ends a sentence or is a list entry."""
     for proc in knowledge.procedures.values():
-        plain = to_plain(procedure_answer(proc, None))
-        positions = [_label_at(plain, part) for part in ORDER]
-        assert positions == sorted(positions), proc.id
-        for document in proc.documents:
-            assert f"• {document}" in plain, proc.id
+        for aspect in ("time", "fees", "where", "online"):
+            joined = " ".join(part_items(proc, aspect))
+            assert joined.rstrip().endswith((".", ")", "!", "?", "”", '"')) or not joined, (proc.id, aspect, joined)
+
+
+def test_the_asked_part_comes_first(knowledge) -> None:
+    for proc in knowledge.procedures.values():
+        for aspect in ("documents", "online", "where"):
+            plain = to_plain(_first(knowledge, proc, aspect, "hỏi"))
+            label = plain.find(f"{ASPECT_LABELS[aspect]}:")
+            assert label != -1, (proc.id, aspect)
+            for key in ("📍", "⏱", "💰"):
+                if key in plain:
+                    assert label < plain.index(key), (proc.id, aspect)
 
 
 def test_procedures_not_filed_at_the_ward_say_so_first(knowledge) -> None:
@@ -85,18 +100,25 @@ def test_procedures_not_filed_at_the_ward_say_so_first(knowledge) -> None:
     assert elsewhere, "the catalogue has procedures filed outside the ward (passport, criminal record)"
     for proc in elsewhere:
         for aspect in ASPECTS_AND_NONE:
-            plain = to_plain(procedure_answer(proc, aspect))
-            warning = plain.index("Không nộp tại phường, xã.")
-            assert warning < min(_label_at(plain, a) for a in ASPECT_LABELS), proc.id
+            plain = to_plain(_first(knowledge, proc, aspect))
+            assert plain.split("\n")[1].startswith("⚠️ Không nộp tại phường, xã."), proc.id
     at_ward = next(p for p in knowledge.procedures.values() if p.at_ward)
-    assert "Không nộp tại phường, xã" not in to_plain(procedure_answer(at_ward, None))
+    assert "Không nộp tại phường, xã" not in to_plain(_first(knowledge, at_ward, None))
 
 
-def test_aspect_buttons_open_the_other_parts(knowledge) -> None:
+def test_aspect_buttons_open_the_other_parts_and_the_complaint(knowledge) -> None:
     proc = knowledge.procedures["ho-tich.khai-sinh"]
     shown_fees = [b.data for b in aspect_buttons(proc, "fees")]
-    assert shown_fees == [f"a:{a}:ho-tich.khai-sinh" for a in ORDER if a != "fees"]
-    assert [b.data for b in aspect_buttons(proc, None)] == ["a:legal_basis:ho-tich.khai-sinh"]
+    assert shown_fees == [f"a:{a}:ho-tich.khai-sinh" for a in ORDER if a != "fees"] + ["x:ho-tich.khai-sinh"]
+    assert next(b.data for b in aspect_buttons(proc, None)) == "a:time:ho-tich.khai-sinh"
+
+
+def test_complaint_button_starts_the_intake_with_the_procedure(assistant) -> None:
+    replies = assistant.handle(Incoming("t", button="x:ho-tich.khai-sinh"))
+    assert "Phản ánh" in replies[0].text
+    state, _ = assistant.store.load_session("t")
+    assert state["flow"] == "intake"
+    assert "Đăng ký khai sinh" in state["draft"]["description"]
 
 
 def test_every_button_of_every_reply_fits_the_callback_limit(knowledge, assistant) -> None:
@@ -108,12 +130,16 @@ def test_every_button_of_every_reply_fits_the_callback_limit(knowledge, assistan
         for aspect in ASPECTS_AND_NONE:
             reply = qa.show_procedure(knowledge, proc_id, aspect)
             replies.append(reply)
-            # Pressing a button shows the part it names, for the same procedure.
+            # Pressing a part's button shows that part alone, for the same procedure.
             for button in reply.all_buttons():
-                _, shown, target = button.data.split(":")
+                kind, *rest = button.data.split(":")
+                if kind == "x":
+                    assert rest == [proc_id]
+                    continue
+                shown, target = rest
                 (pressed,) = assistant.handle(Incoming("t", button=button.data))
                 assert target == proc_id
-                assert pressed.text == procedure_answer(knowledge.procedures[proc_id], shown)
+                assert pressed.text == part_answer(knowledge.procedures[proc_id], shown, knowledge.glossary)
     for question in ("chứng thực", "đăng ký", "dăng ky tạm chú ở đâu"):
         result = understand(knowledge, question)
         if result.kind == "ambiguous":
