@@ -239,12 +239,14 @@ def _fee_kind(proc: Procedure) -> str:
 def _document_asked(proc: Procedure, question: str) -> tuple[str, str] | None:
     """("Có"|"Không", the item) when the question names one of the documents."""
     folded = fold(question)
+    own = fold(proc.name)  # "giấy xác nhận..." in a question about that very paper names the procedure
     words = [w for w in folded.split() if len(w) > 1]
     best: tuple[int, str] | None = None
     for item in proc.documents:
         key = fold(item)
         # Count the question's 3-word runs found in the item: "giay xac nhan tinh trang hon nhan".
-        runs = sum(1 for i in range(len(words) - 2) if " ".join(words[i : i + 3]) in key)
+        trigrams = (" ".join(words[i : i + 3]) for i in range(len(words) - 2))
+        runs = sum(1 for run in trigrams if run in key and run not in own)
         if runs and (best is None or runs > best[0]):
             best = (runs, item)
     if best is None:
@@ -385,9 +387,12 @@ def part_answer(proc: Procedure, aspect: str, glossary: Glossary | None = None) 
     return text
 
 
-def aspect_buttons(proc: Procedure, shown: str | None) -> list[Button]:
-    """Buttons for every other part of the same procedure, then the complaint offer."""
+def aspect_buttons(proc: Procedure, shown: str | None, complaint_first: bool = False) -> list[Button]:
+    """Buttons for every other part of the same procedure and the complaint offer.
+
+    The complaint comes first when the citizen told of a demand that breaks the rules.
+    """
     shown = shown or "documents"
     buttons = [Button(ASPECT_BUTTONS[a], cb.build("a", a, proc.id)) for a in ORDER if a != shown]
-    buttons.append(Button(COMPLAINT_BUTTON, cb.build("x", proc.id)))
-    return buttons
+    complaint = Button(COMPLAINT_BUTTON, cb.build("x", proc.id))
+    return [complaint, *buttons] if complaint_first else [*buttons, complaint]

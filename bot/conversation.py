@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from bot import callbacks as cb
-from bot import pledges, qa
+from bot import pledges, qa, ward_desk
 from bot.answers import ASPECT_LABELS
 from bot.categories import CATEGORY_LABELS
 from bot.complaints import cases, intake, lifecycle
@@ -304,6 +304,10 @@ class Assistant:
 
     def _answer(self, msg: Incoming, result: Understanding) -> list[Reply]:
         knowledge = self.knowledge.current
+        if result.kind in ("none", "commitment"):  # "phường X làm thứ 7 không": the desk, from the config
+            desk = ward_desk.desk_answer(self.config, result.question)
+            if desk is not None:
+                return [desk]
         if result.kind == "procedure":
             return [
                 qa.show_procedure(

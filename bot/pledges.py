@@ -100,6 +100,8 @@ def answer(
     if (ward_code and not items) or (ward_code and _asks_about_ward(question)):
         own = [c for c in knowledge.commitments.values() if c.unit == f"ward:{ward_code}"]
         items = own + [i for i in items if i not in own]
+    if ward_code:  # a named ward's answer never shows another ward's pledge
+        items = [i for i in items if not i.unit.startswith("ward:") or i.unit == f"ward:{ward_code}"]
     if not items:
         return browse(config, knowledge)
     blocks = [_block(item, config, today, count, ward_code) for item in items[: MAX_SHOWN + 2]]

@@ -9,7 +9,7 @@ import dataclasses
 import datetime as dt
 
 from bot import callbacks as cb
-from bot.answers import aspect_buttons, part_answer, procedure_answer
+from bot.answers import aspect_buttons, find_situation, part_answer, procedure_answer
 from bot.commitments import Commitment
 from bot.config import Config
 from bot.knowledge import Knowledge
@@ -119,6 +119,9 @@ def show_procedure(
     if proc is None:
         reply = browse_fields(knowledge)
         return Reply("Thủ tục này không còn trong danh mục. " + reply.text, reply.buttons)
+    told = next((s for s in proc.situations if s.id == situation), None)
+    if told is None and question:
+        told = find_situation(proc, question)
     if alone and aspect:
         text = part_answer(proc, aspect, knowledge.glossary)
     else:
@@ -126,11 +129,11 @@ def show_procedure(
         text = procedure_answer(
             proc, aspect, question=question, form=form, today=today, glossary=knowledge.glossary
         )
-        told = next((s for s in proc.situations if s.id == situation), None)
         if told is not None and "👉" not in text:
             heading, _, rest = text.partition("\n")
             text = f"{heading}\n👉 {esc(told.advice)}\n{rest}"
-    return Reply(text, rows(aspect_buttons(proc, aspect), per_row=3))
+    complaint_first = bool(told and told.complaint)
+    return Reply(text, rows(aspect_buttons(proc, aspect, complaint_first), per_row=3))
 
 
 def choices(knowledge: Knowledge, understanding: Understanding) -> Reply:
