@@ -293,8 +293,10 @@ class Assistant:
         proc = self.knowledge.current.procedures.get(proc_id)
         if proc is None:
             return self._start_intake(msg, prefill=None, category=None)
-        code = f" (mã {proc.code})" if proc.code else ""
-        return self._start_intake(msg, prefill=f"Khó khăn khi làm thủ tục {proc.name}{code}: ", category=None)
+        started = intake.start(self.config, None, None, procedure=proc.name)
+        assert started.draft is not None
+        self.store.save_session(msg.user, started.draft.to_state())
+        return started.replies
 
     def _question(self, msg: Incoming, text: str) -> list[Reply]:
         result = understand(self.knowledge.current, text)

@@ -9,6 +9,7 @@ import pytest
 
 from bot import qa
 from bot.answers import ASPECT_LABELS, FIRST_LIMIT, ORDER, aspect_buttons, part_answer, part_items
+from bot.complaints import intake
 from bot.conversation import Incoming
 from bot.replies import CALLBACK_LIMIT, MESSAGE_LIMIT, Reply, esc, to_plain
 from bot.textnorm import clean, strip_diacritics
@@ -117,8 +118,12 @@ def test_complaint_button_starts_the_intake_with_the_procedure(assistant) -> Non
     replies = assistant.handle(Incoming("t", button="x:ho-tich.khai-sinh"))
     assert "Phản ánh" in replies[0].text
     state, _ = assistant.store.load_session("t")
-    assert state["flow"] == "intake"
-    assert "Đăng ký khai sinh" in state["draft"]["description"]
+    assert state["flow"] == "intake" and state["draft"]["procedure"] == "Đăng ký khai sinh"
+    # Whatever the citizen types as the description, the procedure stays with it.
+    draft = intake.Draft.from_state(state)
+    draft.step = "description"
+    step = intake.step(assistant.config, draft, text="Cán bộ bắt chờ cả buổi", button=None, photo=None, today=TODAY)
+    assert step.draft.description == "[Thủ tục: Đăng ký khai sinh] Cán bộ bắt chờ cả buổi"
 
 
 def test_every_button_of_every_reply_fits_the_callback_limit(knowledge, assistant) -> None:

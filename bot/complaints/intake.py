@@ -68,6 +68,7 @@ class Draft:
     contact: str | None = None
     consent_at: str | None = None  # ISO time the citizen agreed to the consent notice
     consent_version: str | None = None  # version of the notice they agreed to
+    procedure: str | None = None  # the procedure the complaint is about, when started from its answer
     trail: list[str] = field(default_factory=list)  # steps visited, for "back"
     editing: bool = False  # return to the summary after this step
 
@@ -90,10 +91,17 @@ class StepResult:
 
 
 def start(
-    config: Config, prefill: str | None, guessed_category: str | None, ward_code: str | None = None
+    config: Config,
+    prefill: str | None,
+    guessed_category: str | None,
+    ward_code: str | None = None,
+    procedure: str | None = None,
 ) -> StepResult:
-    """Begin an intake; a complaint typed as a free message pre-fills the description and ward."""
-    draft = Draft()
+    """Begin an intake; a complaint typed as a free message pre-fills the description and ward.
+
+    `procedure` (started from a procedure's answer) is kept with the description whatever is typed.
+    """
+    draft = Draft(procedure=procedure)
     if prefill and has_letters(prefill):
         draft.description = clean_lines(prefill)[: config.complaints.max_description_chars]
         draft.category = guessed_category
@@ -155,6 +163,12 @@ def ask(config: Config, draft: Draft) -> Reply:
             return Reply(
                 f"4️⃣ Nội dung phản ánh:\n<i>{esc(draft.description)}</i>\n\nGiữ nội dung này hay gõ lại?",
                 (*rows([Button("✅ Giữ nội dung này", cb.build("i", "keep"))], 1), tuple(nav)),
+            )
+        if draft.procedure:
+            return Reply(
+                f"4️⃣ Thủ tục: <b>{esc(draft.procedure)}</b>. Hãy <b>kể lại sự việc</b>: cán bộ đã nói hoặc làm gì. "
+                f"(tối đa {config.complaints.max_description_chars} ký tự)",
+                (tuple(nav),),
             )
         return Reply(
             "4️⃣ Hãy <b>kể lại sự việc</b>: cán bộ đã nói hoặc làm gì, bạn đang làm thủ tục gì. "
@@ -430,6 +444,8 @@ def _on_description(config, draft, text, button, photo, today, converter) -> str
             f"Nội dung dài {len(cleaned)} ký tự, vượt quá {limit} ký tự. "
             "Bạn rút gọn những ý chính rồi gửi lại giúp tôi (nội dung trên chưa được lưu)."
         )
+    if draft.procedure and draft.procedure not in cleaned:
+        cleaned = f"[Thủ tục: {draft.procedure}] {cleaned}"
     draft.description = cleaned
     _advance(draft, "official")
     return None
