@@ -69,7 +69,8 @@ def strip_citations(text: str) -> str:
         return "" if _CITED.search(match.group(0)) else match.group(0)
 
     text = _CITING_PAREN.sub(paren, text)
-    text = _INLINE.sub("", text)
+    # "Lệ phí theo Thông tư 28/2026/TT-BTC; mức..." still has to say that a rule sets it.
+    text = _INLINE.sub(lambda m: " theo quy định" if m.group(0).strip().startswith("theo") else "", text)
     text = _BARE.sub("", text)
     text = re.sub(r"\s+([,;.:])", r"\1", text)
     text = re.sub(r"([,;:])(?=[.;,])", "", text)
@@ -347,7 +348,7 @@ def procedure_answer(
         if key_count:
             lines += ["", *keys[:key_count]]
         lines += ["", *tail]
-        return glossary.apply("\n".join(lines))
+        return "\n".join(lines)
 
     # As many items of the asked part as fit (with the notes if they fit too); key lines give way
     # before the asked part shrinks below a few items.
@@ -355,10 +356,11 @@ def procedure_answer(
         least = min(len(items), 3) if key_count else 0
         for count in range(len(items), least - 1, -1):
             for with_notes in (True, False):
-                text = compose(count, key_count, with_notes)
-                if len(text) <= FIRST_LIMIT:
+                raw = compose(count, key_count, with_notes)
+                # Spelling out only lengthens a text: one already too long needs no second look.
+                if len(raw) <= FIRST_LIMIT and len(text := glossary.apply(raw)) <= FIRST_LIMIT:
                     return text
-    return compose(0, 0, False)
+    return glossary.apply(compose(0, 0, False))
 
 
 def _key_source(proc: Procedure, aspect: str) -> str:

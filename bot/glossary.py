@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated
 
@@ -50,12 +51,23 @@ class Glossary:
         """Whether `word` is a term the glossary explains (or a word everyone knows)."""
         return any(t.term == word for t in self.terms)
 
+    @cached_property
+    def _replacing(self) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+        """One pattern for every always-replaced term (longest first), so a message takes one pass."""
+        plain = {t.term: t.plain for t in self.terms if t.term not in t.plain}
+        if not plain:
+            return None, plain
+        alternatives = "|".join(re.escape(term) for term in sorted(plain, key=len, reverse=True))
+        return re.compile(rf"({_TAG})|{_BEFORE}({alternatives}){_AFTER}"), plain
+
     def apply(self, html: str) -> str:
         """Spell out every term in a message (HTML of our subset; tags are left alone)."""
+        pattern, plain = self._replacing
+        if pattern is not None:
+            html = pattern.sub(lambda m: m.group(1) or plain[m.group(2)], html)
         for term in self.terms:
-            if term.plain == term.term:
-                continue
-            html = _spell_out(html, term)
+            if term.term in term.plain and term.plain != term.term:
+                html = _spell_out(html, term)
         return html
 
     def unexplained(self, plain_text: str) -> list[str]:
@@ -103,4 +115,7 @@ def load_glossary(path: Path) -> tuple[Glossary, list[Problem]]:
     if not path.exists():
         return Glossary(), []
     loaded, problems = load_models(path, Term)
+    for term, line in loaded:
+        if len(term.plain) < len(term.term):  # answers are fitted to the screen before spelling out
+            problems.append(Problem(str(path), line, f"plain form of {term.term!r} is shorter than the term"))
     return Glossary.of([term for term, _line in loaded]), problems
