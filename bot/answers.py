@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 from bot import callbacks as cb
 from bot.catalogue import Procedure, Situation
 from bot.glossary import Glossary
-from bot.question_form import Form, asks_if_free
+from bot.question_form import Form, asks_about_money, asks_if_free
 from bot.replies import MESSAGE_LIMIT, Button, esc
 from bot.textnorm import fold
 
@@ -58,7 +58,8 @@ _CITING_PAREN = re.compile(r"\s*\([^()]*\)")
 _INLINE = re.compile(rf"\s*(?:theo|tại|của|do|bởi)\s+{_ACT}\s+(?:số\s+)?{_NUMBER}(?:\s+(?:sửa đổi|bổ sung)[^,;.()]*)?")
 _BARE = re.compile(rf"\s*{_ACT}\s+(?:số\s+)?{_NUMBER}")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ0-9\"“(])")
-_MONEY = re.compile(r"(\d{1,3}(?:\.\d{3})+|\d+)(\s*đồng)")
+_MONEY = re.compile(r"(\d{1,3}(?:\.\d{3})+|\d+)(\s*đồng(?:/[^\W\d]+)?)")
+_FEE_WORD = re.compile(r"^(?:Lệ phí|Phí)\s+(?=\d)")
 _FREE_START = re.compile(r"^(miễn|không thu|không mất|không phải nộp)", re.I)
 
 
@@ -86,7 +87,9 @@ def _short(text: str, limit: int = KEY_CHARS) -> str:
     """A key line: the first sentence, else its first clause, else without asides; cut last."""
     first = split_sentences(strip_citations(text))[0] if text.strip() else ""
     if len(first) > limit:
-        first = first.split("; ")[0]
+        clause = first.split("; ")[0]
+        # A clause cut inside "( ... ; ... )" would leave the bracket open: drop the asides instead.
+        first = clause if clause.count("(") == clause.count(")") else _CITING_PAREN.sub("", first)
     if len(first) > limit:
         first = _CITING_PAREN.sub("", first)
     if len(first) > limit:
@@ -203,15 +206,18 @@ def fee_lead(proc: Procedure, today: dt.date | None) -> tuple[str, set[int]]:
     lead, used = "", set()
     for index, sentence in enumerate(sentences):
         if _FREE_START.match(sentence) and index == 0:
-            lead = f"<b>Không mất tiền</b> — {esc(sentence)}" if len(sentences) > 1 or "khi" in sentence else (
-                f"<b>Không mất tiền.</b> {esc(sentence)}"
+            lead = (
+                f"<b>Không mất tiền</b> — {esc(sentence)}"
+                if len(sentences) > 1 or "khi" in sentence
+                else (f"<b>Không mất tiền.</b> {esc(sentence)}")
             )
             used = {index}
             break
+        sentence = _FEE_WORD.sub("", sentence)  # "Phí 8.000 đồng/bản": the figure itself comes first
         money = _MONEY.search(sentence)
         if money:
             if sentence.startswith(money.group(0)):
-                lead = f"<b>{esc(money.group(0))}</b>{esc(sentence[len(money.group(0)):])}"
+                lead = f"<b>{esc(money.group(0))}</b>{esc(sentence[len(money.group(0)) :])}"
             else:
                 lead = f"<b>{esc(money.group(0))}</b> — {esc(sentence)}"
             used = {index}
@@ -259,15 +265,30 @@ def _document_asked(proc: Procedure, question: str) -> tuple[str, str] | None:
 
 def direct_lead(
     proc: Procedure, aspect: str | None, form: Form, question: str, today: dt.date | None
+) -> tuple[str | None, str | None, set[int]]:
+    """The opening that answers the question's form, the part it speaks for, and that part's items it says."""
+    lead, used = _direct_lead(proc, aspect, form, question, today)
+    money = form == "how_much" or (
+        form == "yes_no" and (aspect == "fees" or (aspect is None and asks_about_money(question)))
+    )
+    covered = "fees" if money else "time" if form == "how_long" else aspect
+    return lead, covered, used
+
+
+def _direct_lead(
+    proc: Procedure, aspect: str | None, form: Form, question: str, today: dt.date | None
 ) -> tuple[str | None, set[int]]:
-    """The opening that answers the question's form, and the asked part's items it already says."""
+    """The opening, and the items it already says of the part it speaks for (see `direct_lead`)."""
+    if form == "yes_no" and aspect is None and asks_about_money(question):
+        aspect = "fees"  # "sang tên cho con có mất thuế không": a question about money
     if form == "how_much" or (form == "yes_no" and aspect == "fees"):
         lead, used = fee_lead(proc, today)
         if form == "how_much":
             return lead, used
         kind = _fee_kind(proc)
         if kind == "depends":
-            return f"<b>Tùy trường hợp:</b> {lead}", used
+            first = part_items(proc, "fees")[:1]
+            return f"<b>Tùy trường hợp:</b> {esc(first[0]) if first else ''}", {0}
         free = asks_if_free(question)
         yes = (kind == "free") == free
         return f"<b>{'Có' if yes else 'Không'}.</b> {lead}", used
@@ -279,10 +300,11 @@ def direct_lead(
     if aspect == "online":
         online = proc.online
         if not online.channels:
-            return "<b>Không.</b> Thủ tục này chưa nộp trực tuyến được; phải nộp trực tiếp.", set()
+            how = "trực tiếp hoặc gửi qua bưu chính" if online.by_post else "trực tiếp"
+            return f"<b>Không.</b> Thủ tục này chưa nộp trực tuyến được; phải nộp {how}.", {0, 1}
         if online.fully_online:
-            return "<b>Có.</b> Nộp và nhận kết quả hoàn toàn trực tuyến được.", set()
-        return "<b>Có</b>, nộp hồ sơ trực tuyến được, nhưng một số bước vẫn phải làm trực tiếp.", set()
+            return "<b>Có.</b> Nộp và nhận kết quả hoàn toàn trực tuyến được.", {0}
+        return "<b>Có</b>, nộp hồ sơ trực tuyến được, nhưng một số bước vẫn phải làm trực tiếp.", {0}
     if aspect == "where" and re.search(r"\b(phuong|xa)\b", fold(question)):
         if proc.at_ward:
             return f"<b>Có.</b> Nộp tại {esc(_short(proc.agency))}", set()
@@ -326,13 +348,19 @@ def procedure_answer(
     situation = find_situation(proc, question) if question else None
     if situation:
         head.append(f"👉 {esc(situation.advice)}")
-    lead, used = direct_lead(proc, aspect, form, question, today) if question else (None, set())
+    lead, covered, used = direct_lead(proc, aspect, form, question, today) if question else (None, None, set())
     if lead is None and asked == "fees":
-        lead, used = fee_lead(proc, today)  # the figure first, computed when a reduction applies
+        (lead, used), covered = fee_lead(proc, today), "fees"  # the figure first, reduced when it applies
+    if covered != asked:
+        used = set()  # the opening spoke of another part: the asked part is shown whole
     if lead and not (situation and form == "yes_no" and aspect in (None, "documents")):
         head.append(lead)
     items = [item for index, item in enumerate(part_items(proc, asked)) if index not in used]
-    keys = [f"{KEY_ICONS[a]} {ASPECT_LABELS[a]}: {esc(_short(_key_source(proc, a)))}" for a in KEY_PARTS if a != asked]
+    keys = [
+        f"{KEY_ICONS[a]} {ASPECT_LABELS[a]}: {esc(_short(_key_source(proc, a)))}"
+        for a in KEY_PARTS
+        if a != asked and not (a == "where" and not proc.at_ward)  # the warning above says where
+    ]
     tail = [source_line(proc), COMPLAINT_LINE]
     notes = _notes_line(proc) if asked == "documents" else None
 

@@ -13,7 +13,7 @@ from bot.answers import aspect_buttons, find_situation, part_answer, procedure_a
 from bot.commitments import Commitment
 from bot.config import Config
 from bot.knowledge import Knowledge
-from bot.question_form import question_form
+from bot.question_form import asks_about_money, question_form
 from bot.replies import Button, Reply, esc, rows
 from bot.textnorm import fold
 from bot.understanding import ACCEPT_SCORE, Understanding
@@ -126,6 +126,9 @@ def show_procedure(
         text = part_answer(proc, aspect, knowledge.glossary)
     else:
         form = question_form(question) if question else "open"
+        if aspect is None:  # "… có mất thuế không", "… mất bao lâu": the form names the part
+            money = form == "how_much" or (form == "yes_no" and asks_about_money(question))
+            aspect = "fees" if money else "time" if form == "how_long" else None
         text = procedure_answer(
             proc, aspect, question=question, form=form, today=today, glossary=knowledge.glossary
         )

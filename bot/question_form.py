@@ -14,12 +14,16 @@ from bot.textnorm import fold, sentences
 
 Form = Literal["yes_no", "how_much", "how_long", "open"]
 
-_HOW_MUCH = re.compile(r"\b(bao nhieu tien|nhieu tien|het bao nhieu|ton bao nhieu|mat bao nhieu|phi bao nhieu|bao nhieu phi|dong bao nhieu|gia bao nhieu|may tram|may chuc|may nghin|may ngan|bao nhieu)\b")
-_HOW_LONG = re.compile(r"\b(bao lau|may ngay|bao nhieu ngay|may hom|may tuan|bao gio (co|lay|xong|nhan)|khi nao (co|lay|xong|nhan)|lau khong|lau ko|lau k|lau hong)\b")
+_HOW_MUCH = re.compile(
+    r"\b(bao nhieu tien|nhieu tien|het bao nhieu|ton bao nhieu|mat bao nhieu|phi bao nhieu|bao nhieu phi|dong bao nhieu|gia bao nhieu|may tram|may chuc|may nghin|may ngan|bao nhieu)\b"
+)
+_HOW_LONG = re.compile(
+    r"\b(bao lau|may ngay|bao nhieu ngay|may hom|may tuan|bao gio (co|lay|xong|nhan)|khi nao (co|lay|xong|nhan)|lau khong|lau ko|lau k|lau hong)\b"
+)
 # Question words that make a "... không?" an open question ("cần giấy tờ gì không").
 _WH = re.compile(r"\b(gi|nao|dau|sao|ai|may|bao nhieu|bao lau|the nao|nhu the nao)\b")
 _YES_NO_END = re.compile(r"\b(khong|ko|k|hong|chua|hem|phai khong|dung khong|duoc khong|duoc ko|dc ko|dc khong|chu|a)$")
-_YES_NO_START = re.compile(r"^(co phai|phai|liệu|lieu|co the|co duoc|co can|co mat|co ton|co phai|duoc|can)\b")
+_YES_NO_START = re.compile(r"^(co phai|phai|lieu|co the|co duoc|co can|co mat|co ton|duoc|can)\b")
 _FREE = re.compile(r"\b(mien phi|mien le phi|khong mat (tien|phi)|khong ton (tien|phi)|free)\b")
 
 
@@ -39,6 +43,14 @@ def question_form(text: str) -> Form:
     if text.rstrip().endswith("?") and _YES_NO_START.search(folded) and not wh:
         return "yes_no"
     return "open"
+
+
+_MONEY_WORDS = re.compile(r"\b(thue|phi|le phi|tien|mien phi|ton|dong tien|nop tien)\b")
+
+
+def asks_about_money(text: str) -> bool:
+    """Whether a question is about paying (fee, tax, money), whatever part the lexicon found."""
+    return bool(_MONEY_WORDS.search(fold(text)))
 
 
 def asks_if_free(text: str) -> bool:

@@ -19,7 +19,9 @@ _DAYS = {
     "saturday": re.compile(r"\b(thu 7|thu bay|t7|cuoi tuan)\b"),
     "sunday": re.compile(r"\b(chu nhat|cn)\b"),
 }
-_HOURS = re.compile(r"\b(may gio|gio lam viec|gio mo cua|mo cua|dong cua|lam viec|nghi trua|gio hanh chinh|buoi trua|buoi chieu|buoi sang)\b")
+_HOURS = re.compile(
+    r"\b(may gio|gio lam viec|gio mo cua|mo cua|dong cua|lam viec|nghi trua|gio hanh chinh|buoi trua|buoi chieu|buoi sang)\b"
+)
 _PLACE = re.compile(r"\b(o dau|dia chi|cho nao|cho nao|nam o|cho lam|tru so)\b")
 _DESK = re.compile(r"\b(phuong|xa|dac khu|mot cua|ubnd|uy ban|trung tam phuc vu|bo phan tiep nhan)\b")
 

@@ -64,11 +64,20 @@ def main() -> int:
             height = 150 + 21 * (reply.text.count("\n") + len(reply.text) // 40)
             subprocess.run(
                 [
-                    args.chromium, "--headless", "--no-sandbox", "--disable-gpu",
-                    "--disable-background-networking", "--no-first-run", "--hide-scrollbars",
-                    f"--window-size=390,{height}", f"--screenshot={target}", source.as_uri(),
+                    args.chromium,
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--no-first-run",
+                    "--hide-scrollbars",
+                    f"--window-size=390,{height}",
+                    f"--screenshot={target}",
+                    source.as_uri(),
                 ],
-                check=True, capture_output=True, timeout=60,
+                check=True,
+                capture_output=True,
+                timeout=60,
             )
             print(target.relative_to(ROOT), len(reply.text), "characters")
     return 0

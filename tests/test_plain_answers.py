@@ -71,8 +71,19 @@ def test_how_much_starts_with_the_figure_computed_with_its_end_date(knowledge) -
     after = qa.show_procedure(knowledge, "can-cuoc.cap", "fees", question="bao nhiêu tiền", today=dt.date(2027, 1, 2))
     assert _opening(after).startswith("50.000 đồng")
     assert "đã giảm" not in to_plain(after.text)
-    free = qa.show_procedure(knowledge, "ho-tich.ket-hon", "fees", question="đăng ký kết hôn bao nhiêu tiền", today=TODAY)
+    free = qa.show_procedure(
+        knowledge, "ho-tich.ket-hon", "fees", question="đăng ký kết hôn bao nhiêu tiền", today=TODAY
+    )
     assert _opening(free).startswith("Không mất tiền")
+
+
+def test_a_money_question_without_a_named_part_is_answered_about_money(assistant) -> None:
+    reply = _ask(assistant, "sang tên sổ đỏ cho con có mất thuế không")
+    assert _opening(reply).startswith("Tùy trường hợp: Chuyển nhượng, tặng cho, thừa kế")
+    assert "miễn cả thuế thu nhập cá nhân" in _opening(reply)
+    assert "a:fees:" not in " ".join(b.data for b in reply.all_buttons())  # the part shown has no button
+    priced = _ask(assistant, "trích lục khai sinh bao nhiêu tiền", "u2")
+    assert _opening(priced).startswith("8.000 đồng/bản")
 
 
 def test_how_long_starts_with_the_time(assistant) -> None:
