@@ -158,14 +158,35 @@ def source_line(proc: Procedure) -> str:
 # -- situations and direct answers --------------------------------------------------------------------
 
 
+MAX_GAP = 3  # words a citizen may put inside a situation phrase ("giấy khai sinh của con bị sai")
+
+
+def _told(phrase: list[str], words: list[str]) -> bool:
+    """Whether `phrase` occurs in `words` in order, with at most `MAX_GAP` extra words inside."""
+    for start, word in enumerate(words):
+        if word != phrase[0]:
+            continue
+        position, gap = start, 0
+        for wanted in phrase[1:]:
+            nxt = next((i for i in range(position + 1, len(words)) if words[i] == wanted), None)
+            if nxt is None:
+                break
+            gap += nxt - position - 1
+            position = nxt
+        else:
+            if gap <= MAX_GAP:
+                return True
+    return False
+
+
 def find_situation(proc: Procedure, question: str) -> Situation | None:
     """The situation of `proc` the message tells, by its phrases (diacritics and case ignored)."""
-    folded = f" {fold(question)} "
+    words = fold(question).split()
     best: tuple[int, Situation] | None = None
     for situation in proc.situations:
         for phrase in situation.phrases:
-            key = fold(phrase)
-            if key and f" {key} " in folded and (best is None or len(key) > best[0]):
+            key = fold(phrase).split()
+            if key and _told(key, words) and (best is None or len(key) > best[0]):
                 best = (len(key), situation)
     return best[1] if best else None
 
