@@ -260,7 +260,9 @@ def _fee_kind(proc: Procedure) -> str:
     if not sentences:
         return "depends"
     if _FREE_START.match(sentences[0]):
-        return "free" if len(sentences) == 1 and " khi " not in sentences[0] else "depends"
+        conditional = re.search(r"\b(khi|quá hạn|trừ|nếu)\b", sentences[0])
+        extras_only = all("bản sao" in s for s in sentences[1:])  # "xin thêm bản sao: 8.000 đồng"
+        return "depends" if conditional or not extras_only else "free"
     return "paid" if _MONEY.search(sentences[0]) else "depends"
 
 
@@ -310,9 +312,10 @@ def _direct_lead(
         if kind == "depends":
             first = part_items(proc, "fees")[:1]
             return f"<b>Tùy trường hợp:</b> {esc(first[0]) if first else ''}", {0}
-        free = asks_if_free(question)
-        yes = (kind == "free") == free
-        return f"<b>{'Có' if yes else 'Không'}.</b> {lead}", used
+        yes = "<b>Có.</b>" if (kind == "free") == asks_if_free(question) else "<b>Không.</b>"
+        if kind == "free":
+            return f"{yes} {esc(part_items(proc, 'fees')[0])}", {0}
+        return f"{yes} {lead}", used
     if form == "how_long":
         items = part_items(proc, "time")
         return (f"⏱ <b>{esc(items[0])}</b>", {0}) if items else (None, set())

@@ -55,7 +55,9 @@ def test_question_form(text: str, form: str) -> None:
         ("chứng thực chữ ký có nộp online được không", r"^Không\."),
         ("làm khai sinh có cần giấy chứng sinh không", r"^Có\. Giấy chứng sinh"),
         ("đăng ký tạm trú có mất phí không", r"^Có\. 15\.000 đồng"),
-        ("khai tử có mất phí không", r"^Tùy trường hợp:"),
+        ("khai tử có mất phí không", r"^Tùy trường hợp: Miễn lệ phí khi khai tử đúng hạn"),
+        ("đăng ký kết hôn có mất phí không", r"^Không\. Miễn lệ phí"),
+        ("đăng ký kết hôn có miễn phí không", r"^Có\. Miễn lệ phí"),
         ("làm hộ chiếu ở phường được không", r"^⚠️ Không nộp tại phường"),
     ],
 )
