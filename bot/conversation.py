@@ -245,7 +245,7 @@ class Assistant:
         knowledge = self.knowledge.current
         kind, rest = callback.prefix, callback.rest
         if kind == "p":
-            return [qa.show_procedure(knowledge, rest, None)]
+            return [qa.show_procedure(knowledge, rest, None, today=self.today())]
         if kind == "a":
             aspect, _, proc_id = rest.partition(":")
             if aspect not in ASPECT_LABELS:
