@@ -362,8 +362,13 @@ def procedure_answer(
     form: Form = "open",
     today: dt.date | None = None,
     glossary: Glossary | None = None,
+    desk: str | None = None,
 ) -> str:
-    """The first answer about `proc`: at most `FIRST_LIMIT` characters, the asked part first."""
+    """The first answer about `proc`: at most `FIRST_LIMIT` characters, the asked part first.
+
+    `desk` is the one-stop desk of a ward the question named (address, hours), shown first among
+    the key lines.
+    """
     glossary = glossary or Glossary()
     asked = aspect or "documents"
     head = [f"<b>{esc(proc.name)}</b>"]
@@ -385,6 +390,8 @@ def procedure_answer(
         for a in KEY_PARTS
         if a != asked and not (a == "where" and not proc.at_ward)  # the warning above says where
     ]
+    if desk:
+        keys = [f"🏢 {esc(desk)}", *keys][:3]  # still at most three key lines
     tail = [source_line(proc), COMPLAINT_LINE]
     notes = _notes_line(proc) if asked == "documents" else None
 

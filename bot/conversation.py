@@ -319,6 +319,7 @@ class Assistant:
                     result.situation_id,
                     question=result.question,
                     today=self.today(),
+                    ward=ward_desk.named_ward(self.config, result.question),
                 )
             ]
         if result.kind == "ambiguous":

@@ -11,7 +11,7 @@ import datetime as dt
 from bot import callbacks as cb
 from bot.answers import aspect_buttons, find_situation, part_answer, procedure_answer
 from bot.commitments import Commitment
-from bot.config import Config
+from bot.config import Config, Ward
 from bot.knowledge import Knowledge
 from bot.question_form import asks_about_money, question_form
 from bot.replies import Button, Reply, esc, rows
@@ -109,6 +109,7 @@ def show_procedure(
     question: str = "",
     today: dt.date | None = None,
     alone: bool = False,
+    ward: Ward | None = None,
 ) -> Reply:
     """The answer for one procedure; an unknown id (stale button) leads back to browsing.
 
@@ -129,8 +130,10 @@ def show_procedure(
         if aspect is None:  # "… có mất thuế không", "… mất bao lâu": the form names the part
             money = form == "how_much" or (form == "yes_no" and asks_about_money(question))
             aspect = "fees" if money else "time" if form == "how_long" else None
+        # A ward named in the question: its own desk, where the procedure is filed at a ward.
+        desk = f"{ward.name}: {ward.desk_address}; {ward.desk_hours}" if ward and proc.at_ward else None
         text = procedure_answer(
-            proc, aspect, question=question, form=form, today=today, glossary=knowledge.glossary
+            proc, aspect, question=question, form=form, today=today, glossary=knowledge.glossary, desk=desk
         )
         if told is not None and "👉" not in text:
             heading, _, rest = text.partition("\n")

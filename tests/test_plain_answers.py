@@ -207,6 +207,16 @@ def test_the_ward_desk_answers_from_the_config(assistant) -> None:
     assert unnamed.startswith("Có.") and "Gõ tên phường" in unnamed
 
 
+def test_a_procedure_question_naming_a_ward_shows_that_wards_desk(assistant) -> None:
+    ward = assistant.config.ward("26737")
+    reply = _ask(assistant, "đăng ký kết hôn ở phường tân định cần gì")
+    plain = to_plain(reply.text)
+    assert f"🏢 {ward.name}: {ward.desk_address}" in plain and len(reply.text) <= FIRST_LIMIT
+    assert sum(plain.count(icon) for icon in ("🏢", "📍", "⏱", "💰")) <= 3
+    elsewhere = to_plain(_ask(assistant, "làm hộ chiếu ở phường tân định được không", "u2").text)
+    assert "🏢" not in elsewhere  # a passport is not filed at the ward: no desk to point to
+
+
 def test_a_named_wards_pledges_never_show_another_wards(assistant, knowledge) -> None:
     config = assistant.config
     by_ward = {c.unit for c in knowledge.commitments.values() if c.unit.startswith("ward:")}
