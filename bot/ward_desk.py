@@ -13,7 +13,6 @@ from bot.config import Config, Ward
 from bot.question_form import question_form
 from bot.replies import Reply, esc
 from bot.textnorm import fold
-from bot.wards import match_ward
 
 _DAYS = {
     "saturday": re.compile(r"\b(thu 7|thu bay|t7|cuoi tuan)\b"),
@@ -26,16 +25,25 @@ _PLACE = re.compile(r"\b(o dau|dia chi|cho nao|cho nao|nam o|cho lam|tru so)\b")
 _DESK = re.compile(r"\b(phuong|xa|dac khu|mot cua|ubnd|uy ban|trung tam phuc vu|bo phan tiep nhan)\b")
 
 
+_PREFIXES = ("phuong", "p", "xa", "x", "dac khu")
+
+
 def named_ward(config: Config, text: str) -> Ward | None:
-    """A configured ward the message names ("phường Bến Thành", "p ben thanh")."""
-    folded = fold(text)
+    """A configured ward the message names: "phường Bến Thành", "p ben thanh", or a configured alias.
+
+    An official name counts only with its prefix (phường, xã, đặc khu, p): across a whole city some
+    names are ordinary words ("chợ lớn"), and a wrong ward's desk is worse than none.
+    """
+    padded = f" {fold(text)} "
     for ward in config.wards:
-        for name in (ward.name, *ward.aliases):
-            key = fold(name).removeprefix("phuong ").removeprefix("xa ")
-            if key and re.search(rf"\b{re.escape(key)}\b", folded):
-                return ward
-    match = re.search(r"\b(?:phuong|xa|p)\s+([a-z]+(?:\s[a-z]+){0,2})", folded)
-    return match_ward(config, match.group(1), converter=lambda *_: None).ward if match else None
+        bare = fold(ward.name)
+        for prefix in _PREFIXES:
+            bare = bare.removeprefix(f"{prefix} ")
+        if any(f" {prefix} {bare} " in padded for prefix in _PREFIXES):
+            return ward
+        if any(f" {fold(alias)} " in padded for alias in ward.aliases):
+            return ward
+    return None
 
 
 def asks_about_desk(text: str, names_ward: bool = False) -> bool:
