@@ -22,7 +22,9 @@ _HOW_LONG = re.compile(
 )
 # Question words that make a "... không?" an open question ("cần giấy tờ gì không").
 _WH = re.compile(r"\b(gi|nao|dau|sao|ai|may|bao nhieu|bao lau|the nao|nhu the nao)\b")
-_YES_NO_END = re.compile(r"\b(khong|ko|k|hong|chua|hem|phai khong|dung khong|duoc khong|duoc ko|dc ko|dc khong|chu|a)$")
+_YES_NO_END = re.compile(r"\b(khong|ko|k|hong|chua|hem|phai khong|dung khong|duoc khong|duoc ko|dc ko|dc khong)$")
+# Politeness and address words that may follow the question word ("… không ạ", "… ko ad").
+_TRAILING = re.compile(r"(\s+(a|ah|nhe|nha|vay|the|nhi|chi|anh|em|ban|ad|admin|bac|co|chu))+$")
 _YES_NO_START = re.compile(r"^(co phai|phai|lieu|co the|co duoc|co can|co mat|co ton|duoc|can)\b")
 _FREE = re.compile(r"\b(mien phi|mien le phi|khong mat (tien|phi)|khong ton (tien|phi)|free)\b")
 
@@ -30,7 +32,7 @@ _FREE = re.compile(r"\b(mien phi|mien le phi|khong mat (tien|phi)|khong ton (tie
 def question_form(text: str) -> Form:
     """How the answer to `text` must start; the last sentence decides (the question comes last)."""
     parts = sentences(text) or [text]
-    folded = fold(parts[-1])
+    folded = _TRAILING.sub("", fold(parts[-1]))
     if not folded:
         return "open"
     if _HOW_LONG.search(folded):

@@ -21,7 +21,7 @@ _DAYS = {
 _HOURS = re.compile(
     r"\b(may gio|gio lam viec|gio mo cua|mo cua|dong cua|lam viec|nghi trua|gio hanh chinh|buoi trua|buoi chieu|buoi sang)\b"
 )
-_PLACE = re.compile(r"\b(o dau|dia chi|cho nao|cho nao|nam o|cho lam|tru so)\b")
+_PLACE = re.compile(r"\b(o dau|dia chi|cho nao|nam o|cho lam|tru so)\b")
 _DESK = re.compile(r"\b(phuong|xa|dac khu|mot cua|ubnd|uy ban|trung tam phuc vu|bo phan tiep nhan)\b")
 
 
@@ -78,7 +78,7 @@ def desk_answer(config: Config, text: str) -> Reply | None:
         lead = ""
         if day and yes_no:
             lead = "<b>Có.</b> " if _open_on(common, day) else "<b>Không.</b> "
-        scope = "Bộ phận một cửa các phường" if same else "Phần lớn bộ phận một cửa các phường"
+        scope = "Bộ phận một cửa các phường, xã" if same else "Phần lớn bộ phận một cửa các phường, xã"
         body = f"{lead}{scope} làm việc: {esc(common)}."
         example = esc(config.wards[0].name)
         return Reply(

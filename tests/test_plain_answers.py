@@ -41,6 +41,9 @@ def _opening(reply) -> str:
         ("khai sinh mất bao lâu", "how_long"),
         ("bao nhiêu ngày thì có kết quả", "how_long"),
         ("cần giấy tờ gì không", "open"),
+        ("khai sinh có mất phí không ạ", "yes_no"),
+        ("phường có làm thứ 7 không chị", "yes_no"),
+        ("làm khai sinh ạ", "open"),
         ("đăng ký kết hôn cần gì", "open"),
     ],
 )
