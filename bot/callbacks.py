@@ -98,3 +98,4 @@ register("c", rf"{WORD}:{CODE}(:{WORD})?")  # the citizen's case: c:<action>:<co
 register("r", rf"{CODE}:[0-5]")  # rating of a resolved case: r:<code>:<0-5>
 register("d", WORD)  # the citizen's own data (/dulieu): d:<action>
 register("x", SLUG)  # complain about a procedure from its answer: x:<procedure id>
+register("s", rf"{SLUG}:{SLUG}")  # a procedure with the situation the question told: s:<procedure id>:<situation id>

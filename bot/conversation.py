@@ -251,6 +251,9 @@ class Assistant:
             if aspect not in ASPECT_LABELS:
                 return [qa.show_procedure(knowledge, proc_id, None, today=self.today())]
             return [qa.show_procedure(knowledge, proc_id, aspect, alone=True)]
+        if kind == "s":  # a choice that carries the situation the question told
+            proc_id, _, situation = rest.partition(":")
+            return [qa.show_procedure(knowledge, proc_id, None, situation, today=self.today())]
         if kind == "x":  # "Phản ánh" under a procedure answer: the intake starts with the procedure named
             return self._procedure_complaint(msg, rest)
         if kind == "f":

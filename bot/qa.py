@@ -133,11 +133,15 @@ def show_procedure(
         # A ward named in the question: its own desk, where the procedure is filed at a ward.
         desk = f"{ward.name}: {ward.desk_address}; {ward.desk_hours}" if ward and proc.at_ward else None
         text = procedure_answer(
-            proc, aspect, question=question, form=form, today=today, glossary=knowledge.glossary, desk=desk
+            proc,
+            aspect,
+            question=question,
+            form=form,
+            today=today,
+            glossary=knowledge.glossary,
+            desk=desk,
+            situation=told,
         )
-        if told is not None and "👉" not in text:
-            heading, _, rest = text.partition("\n")
-            text = f"{heading}\n👉 {esc(told.advice)}\n{rest}"
     complaint_first = bool(told and told.complaint)
     return Reply(text, rows(aspect_buttons(proc, aspect, complaint_first), per_row=3))
 
@@ -148,6 +152,10 @@ def choices(knowledge: Knowledge, understanding: Understanding) -> Reply:
     buttons = []
     for proc_id in understanding.choices:
         data = cb.build("a", aspect, proc_id) if aspect else cb.build("p", proc_id)
+        # A situation the message told travels with the choice ("s:<id>:<situation>", ≤ 63 bytes).
+        told = find_situation(knowledge.procedures[proc_id], understanding.question)
+        if told is not None:
+            data = cb.build("s", proc_id, told.id)
         buttons.append(Button(knowledge.procedures[proc_id].name[:60], data))
     buttons.append(Button("Không phải các thủ tục trên", cb.build("m", "none")))
     return Reply("Bạn hỏi về thủ tục nào dưới đây?", rows(buttons))

@@ -124,29 +124,13 @@ def test_a_referral_pointing_to_an_unknown_procedure_is_reported(tmp_path: Path)
     assert any("khong.co" in str(p) for p in problems)
 
 
-def test_a_told_situation_matches_and_its_advice_comes_first(tmp_path: Path) -> None:
-    import shutil
-
+def test_a_told_situation_matches_and_its_advice_comes_first(knowledge) -> None:
     from bot.qa import show_procedure
 
-    knowledge_dir = tmp_path / "knowledge"
-    shutil.copytree(ROOT / "knowledge", knowledge_dir)
-    path = knowledge_dir / "procedures" / "can-cuoc.yaml"
-    situation = (
-        "  situations:\n"
-        "    - id: ba-liet-giuong\n"
-        "      phrases: [bố tôi nằm liệt giường, người già liệt giường không đi được]\n"
-        "      advice: Người không tự đi được có thể đề nghị công an cấp xã đến tận nhà thu nhận hồ sơ.\n"
-    )
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("- id: can-cuoc.dinh-danh-dien-tu", situation + "\n- id: can-cuoc.dinh-danh-dien-tu", 1), "utf-8")
-    knowledge, problems = check_knowledge(knowledge_dir)
-    assert knowledge is not None, problems
-
     result = understand(knowledge, "Bố tôi nằm liệt giường mấy năm nay, giờ làm căn cước cho bố thế nào?")
-    assert (result.kind, result.procedure_id, result.situation_id) == ("procedure", "can-cuoc.cap", "ba-liet-giuong")
+    assert (result.kind, result.procedure_id, result.situation_id) == ("procedure", "can-cuoc.cap", "tai-nha")
     lines = show_procedure(knowledge, "can-cuoc.cap", None, result.situation_id).text.split("\n")
-    assert lines[1].startswith("📌") and "đến tận nhà" in lines[1]
+    assert lines[1].startswith("👉") and "đến tận nhà" in lines[1]
 
 
 @pytest.mark.parametrize(
