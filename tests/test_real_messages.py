@@ -127,7 +127,7 @@ def test_a_referral_pointing_to_an_unknown_procedure_is_reported(tmp_path: Path)
 def test_a_told_situation_matches_and_its_advice_comes_first(knowledge) -> None:
     from bot.qa import show_procedure
 
-    result = understand(knowledge, "Bố tôi nằm liệt giường mấy năm nay, giờ làm căn cước cho bố thế nào?")
+    result = understand(knowledge, "Bố tôi nằm liệt giường mấy năm nay, làm căn cước tại nhà được không?")
     assert (result.kind, result.procedure_id, result.situation_id) == ("procedure", "can-cuoc.cap", "tai-nha")
     lines = show_procedure(knowledge, "can-cuoc.cap", None, result.situation_id).text.split("\n")
     assert lines[1].startswith("👉") and "đến tận nhà" in lines[1]
