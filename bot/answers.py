@@ -145,6 +145,14 @@ def _notes_line(proc: Procedure) -> str | None:
     return f"💡 <b>Lưu ý:</b> {esc(strip_citations(proc.notes))}" if proc.notes else None
 
 
+# Said under every entry not fully checked (`verified: partial`), so the citizen knows how sure it is.
+PARTIAL_NOTE = "Một số thông tin chưa đối chiếu được đầy đủ; xem bảng niêm yết hoặc hỏi bộ phận một cửa trước khi nộp."
+
+
+def _partial(proc: Procedure) -> list[str]:
+    return [f"<i>{PARTIAL_NOTE}</i>"] if proc.verified == "partial" else []
+
+
 def source_line(proc: Procedure) -> str:
     """One short line: where the facts come from and when they were checked."""
     url = re.search(r"https?://[^\s;,)]+", proc.source)
@@ -398,7 +406,7 @@ def procedure_answer(
     ]
     if desk:
         keys = [f"🏢 {esc(desk)}", *keys][:3]  # still at most three key lines
-    tail = [source_line(proc), COMPLAINT_LINE]
+    tail = [source_line(proc), *_partial(proc), COMPLAINT_LINE]
     notes = _notes_line(proc) if asked == "documents" else None
 
     def compose(count: int, key_count: int, with_notes: bool) -> str:
@@ -445,6 +453,7 @@ def part_answer(proc: Procedure, aspect: str, glossary: Glossary | None = None) 
         lines += ["", f"<i>Nguồn: {esc(proc.source)}</i>", f"<i>Thông tin kiểm tra ngày {proc.updated:%d/%m/%Y}.</i>"]
     else:
         lines += ["", source_line(proc)]
+    lines += _partial(proc)
     text = glossary.apply("\n".join(lines))
     if len(text) > MESSAGE_LIMIT:  # never cut a sentence: drop whole trailing items instead
         kept = lines[:]
