@@ -24,6 +24,7 @@ from bot.textnorm import fold
 from bot.yamlsource import Problem, load_model
 
 KINDS = ("procedure", "complaint", "commitment", "none")
+PROCEDURE = "procedure"
 SMOOTHING = 0.3
 # How a procedure's name is asked about, to teach the model procedure questions from the catalogue.
 PROCEDURE_TEMPLATES = ("{}", "{} cần giấy tờ gì", "{} ở đâu", "{} bao nhiêu tiền", "{} mất bao lâu", "thủ tục {}")
@@ -63,8 +64,19 @@ class IntentModel:
         counts: dict[str, Counter[str]] = {kind: Counter() for kind in KINDS}
         for kind, text in examples:
             counts[kind].update(_features(lexicon, text))
-        vocabulary = set().union(*counts.values())
-        size = len(vocabulary)
+        # The catalogue's examples grow with every entry (150 entries give several times the words of
+        # all hand-written examples together). Left as they are, they swamp the model as the catalogue
+        # grows: the procedure class outweighs the others and its vocabulary inflates every class's
+        # smoothing, which moved complaint and out-of-scope posteriors. So the procedure class weighs
+        # as much as the largest other class, and smoothing counts the other classes' vocabulary only:
+        # the posteriors then barely depend on the catalogue's size (measured 46 vs 150 entries).
+        others = [kind for kind in KINDS if kind != PROCEDURE]
+        target = max(sum(counts[kind].values()) for kind in others)
+        total_procedure = sum(counts[PROCEDURE].values())
+        if total_procedure > target > 0:
+            scale = target / total_procedure
+            counts[PROCEDURE] = Counter({f: n * scale for f, n in counts[PROCEDURE].items()})
+        size = len(set().union(*(counts[kind] for kind in others))) or len(counts[PROCEDURE])
         log_prob, log_unseen = {}, {}
         for kind, counter in counts.items():
             total = sum(counter.values()) + SMOOTHING * size

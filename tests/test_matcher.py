@@ -268,3 +268,54 @@ def test_ambiguous_question_offers_close_choices(knowledge) -> None:
     assert 2 <= len(result.choices) <= 3
     assert all(choice.startswith("chung-thuc.") for choice in result.choices)
     assert result.procedure_id == result.choices[0] == result.candidates[0].id
+
+
+@pytest.mark.parametrize(
+    ("question", "procedure_id"),
+    [
+        ("Tôi muốn đăng ký kết hôn với anh người Hàn Quốc thì cần gì?", "ho-tich.ket-hon-nuoc-ngoai"),
+        ("làm giám hộ cho cháu quốc tịch Úc ở đâu", "ho-tich.giam-ho-nuoc-ngoai"),
+        ("Giấy tờ do Nhật Bản cấp muốn sao y chứng thực ở phường được không", "chung-thuc.ban-sao-giay-to-nuoc-ngoai"),
+        # Without the qualifier the general entry keeps the question.
+        ("đăng ký kết hôn cần giấy tờ gì", "ho-tich.ket-hon"),
+        ("làm người giám hộ cho cháu mồ côi ở đâu", "ho-tich.giam-ho"),
+    ],
+)
+def test_a_stated_qualifier_names_the_specialised_entry(knowledge, question: str, procedure_id: str) -> None:
+    got = understand(knowledge, question)
+    assert got.kind == "procedure"
+    assert got.procedure_id == procedure_id
+
+
+def test_a_clear_lead_is_answered_just_under_the_threshold(knowledge) -> None:
+    """A best match a little under ACCEPT_SCORE, far ahead of every other entry, is still answered."""
+    from bot.matcher import Candidate
+    from bot.understanding import ACCEPT_SCORE, _accepted
+
+    lead = [Candidate("a", ACCEPT_SCORE - 0.02), Candidate("b", ACCEPT_SCORE - 0.2)]
+    close = [Candidate("a", ACCEPT_SCORE - 0.02), Candidate("b", ACCEPT_SCORE - 0.05)]
+    assert _accepted(lead)
+    assert not _accepted(close)
+    assert not _accepted([Candidate("a", 0.3)])
+
+
+def test_intent_model_is_not_swamped_by_the_catalogue_size(knowledge) -> None:
+    """Tripling the catalogue's examples leaves a complaint's and a chit-chat's posteriors in place."""
+    from bot.intents import IntentModel
+
+    own = [("complaint", "cán bộ hẹn mãi không trả hồ sơ lại còn quát"), ("none", "giá vàng hôm nay")]
+    procedures = [
+        ("procedure", phrase) for proc in knowledge.procedures.values() for phrase in (proc.name, *proc.aliases)
+    ]
+    hand_written = [
+        ("complaint", "cán bộ đòi tiền mới nhận hồ sơ"),
+        ("complaint", "nhân viên một cửa thái độ hách dịch"),
+        ("none", "thời tiết ngày mai thế nào"),
+        ("none", "đội bóng nào vô địch"),
+        ("commitment", "trả kết quả trễ hẹn có được xin lỗi không"),
+        ("commitment", "phường cam kết trả kết quả đúng hẹn"),
+    ]
+    small = IntentModel.train(knowledge.lexicon, hand_written + procedures[:150])
+    large = IntentModel.train(knowledge.lexicon, hand_written + procedures * 3)
+    for kind, text in own:
+        assert abs(small.posterior(text)[kind] - large.posterior(text)[kind]) < 0.1
