@@ -221,38 +221,51 @@ def _phrase_pairs(knowledge: Knowledge, phrase: str) -> set[str]:
     return {f"{a}_{b}" for a, b in pairwise(knowledge.lexicon.expand(fold(phrase)).split())}
 
 
-def _prefer_specific(knowledge: Knowledge, text: str, candidates: list[Candidate]) -> list[Candidate]:
-    """Move the best candidate's named specialisation to the top when the message states its qualifier."""
+def _states_qualifier(knowledge: Knowledge, general_id: str, specific_id: str, asked: set[str]) -> bool:
+    """Whether `specific_id` is `general_id` plus a qualifier that the message states and that the
+    general entry itself never speaks of ("khai sinh" in its aliases)."""
+    general = set(_name_words(knowledge, general_id))
+    words = _name_words(knowledge, specific_id)
+    if not general < set(words):
+        return False
+    cue_words = knowledge.lexicon.aspect_words
+    qualifier = {
+        f"{a}_{b}"
+        for a, b in pairwise(words)
+        if a not in general and b not in general and not (a in cue_words and b in cue_words)
+    }
+    stated = qualifier & asked
+    return bool(stated) and not any(stated & _phrase_pairs(knowledge, p) for p in _phrases(knowledge, general_id))
+
+
+def _prefer_specific(
+    knowledge: Knowledge, text: str, candidates: list[Candidate]
+) -> tuple[list[Candidate], str | None]:
+    """Put the best candidate's named specialisation on top when the message states its qualifier.
+
+    Also returns the general entry the qualifier rules out (or None), whichever of the two scored
+    higher: it is not offered as an equally likely choice however close its score.
+    """
     if len(candidates) < 2 or candidates[0].id not in knowledge.procedures:
-        return candidates
+        return candidates, None
     top = candidates[0]
-    general = set(_name_words(knowledge, top.id))
-    asked = None
+    asked: set[str] | None = None
     for cand in candidates[1:]:
         if cand.score < max(ACCEPT_SCORE, top.score - SPECIFIC_MARGIN) or cand.id not in knowledge.procedures:
             continue
-        words = _name_words(knowledge, cand.id)
-        if not general < set(words):
-            continue
         if asked is None:
             asked = features(knowledge.procedure_index.query_tokens(text))
-        cue_words = knowledge.lexicon.aspect_words
-        qualifier = {
-            f"{a}_{b}"
-            for a, b in pairwise(words)
-            if a not in general and b not in general and not (a in cue_words and b in cue_words)
-        }
-        # The general entry must not itself speak of the qualifier ("khai sinh" in its aliases).
-        stated = qualifier & asked
-        if stated and not any(stated & _phrase_pairs(knowledge, phrase) for phrase in _phrases(knowledge, top.id)):
+        if _states_qualifier(knowledge, top.id, cand.id, asked):
             # The two swap scores, so the list stays ranked and the general entry is offered only
             # if it was as close as any other runner-up.
             swapped = {
                 top.id: Candidate(cand.id, top.score, cand.coverage),
                 cand.id: Candidate(top.id, cand.score, top.coverage),
             }
-            return [swapped.get(c.id, c) for c in candidates]
-    return candidates
+            return [swapped.get(c.id, c) for c in candidates], top.id
+        if _states_qualifier(knowledge, cand.id, top.id, asked):
+            return candidates, cand.id  # already on top; the general runner-up is ruled out
+    return candidates, None
 
 
 def _told_before_the_question(knowledge: Knowledge, focus: str) -> bool:
@@ -398,7 +411,7 @@ def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
     focus = _focus(text)
     focus_folded = lex.expand(fold(focus))
     candidates = _procedure_candidates(knowledge, text, focus)
-    candidates = _prefer_specific(knowledge, text, candidates)
+    candidates, displaced = _prefer_specific(knowledge, text, candidates)
     top = candidates[0].score if candidates else 0.0
     commitments = [c for c in knowledge.commitment_index.search(text, limit=3) if c.score >= COMMITMENT_SCORE]
     commitment_ids = tuple(c.id for c in commitments)
@@ -467,7 +480,11 @@ def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
         # Shares words with a procedure but neither asks about one nor names an act of one
         # ("xe máy nào đi đường dài ít hao xăng"): not a question for the one-stop desk.
         return as_kind("none")
-    close = [c for c in candidates if c.score >= min(top, ACCEPT_SCORE) and top - c.score < AMBIGUITY_MARGIN]
+    close = [
+        c
+        for c in candidates
+        if c.score >= min(top, ACCEPT_SCORE) and top - c.score < AMBIGUITY_MARGIN and c.id != displaced
+    ]
     if not _entries_cover_terms(knowledge, folded, [c.id for c in close] or [candidates[0].id]):
         return as_kind("none")
     best = candidates[0].id
