@@ -188,15 +188,26 @@ def _told(phrase: list[str], words: list[str]) -> bool:
 
 
 def find_situation(proc: Procedure, question: str) -> Situation | None:
-    """The situation of `proc` the message tells, by its phrases (diacritics and case ignored)."""
+    """The situation of `proc` the message tells, by its phrases (diacritics and case ignored).
+
+    The procedure is already chosen here, so a phrase also counts when only its own words (those
+    not in the entry's name and aliases, at least two) are told: "làm căn cước cho mẹ 85 tuổi nằm
+    một chỗ" tells "nằm một chỗ làm căn cước" in another order.
+    """
     words = fold(question).split()
+    entry_words = {w for phrase in (proc.name, *proc.aliases) for w in fold(phrase).split()}
     best: tuple[int, Situation] | None = None
     for situation in proc.situations:
         for phrase in situation.phrases:
             key = fold(phrase).split()
+            own = [w for w in key if w not in entry_words]
             # "xin giấy … để kết hôn" is told as well by "bắt nộp giấy … để kết hôn": a long phrase
             # counts without its opening verb.
-            told = _told(key, words) or (len(key) >= 5 and _told(key[1:], words))
+            told = (
+                _told(key, words)
+                or (len(key) >= 5 and _told(key[1:], words))
+                or (len(own) >= 2 and _told(own, words))
+            )
             if key and told and (best is None or len(key) > best[0]):
                 best = (len(key), situation)
     return best[1] if best else None

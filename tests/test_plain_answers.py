@@ -134,6 +134,7 @@ def test_post_is_not_an_online_channel(knowledge) -> None:
     ("question", "lead"),
     [
         ("bố tôi 85 tuổi nằm một chỗ thì làm căn cước thế nào", "đến tận nhà"),
+        ("làm căn cước cho mẹ 85 tuổi nằm một chỗ", "đến tận nhà"),  # the situation told after the act
         ("mất bản chính giấy khai sinh thì làm sao", "xin bản sao trích lục"),
         ("cán bộ bắt nộp giấy xác nhận độc thân để kết hôn", "Không cần giấy này nữa"),
         ("đăng ký kết hôn có cần giấy xác nhận độc thân không", "Không cần giấy này nữa"),
