@@ -62,7 +62,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from bot.categories import CATEGORY_LABELS
-from bot.complaints import texts
+from bot.complaints import lifecycle
 
 if TYPE_CHECKING:
     from bot.complaints.store import Complaint, Store
@@ -70,9 +70,9 @@ if TYPE_CHECKING:
 
 MIN_CASES = 10
 UNRANKED = "chưa đủ số liệu"
-OPEN_STATUSES = frozenset(texts.OPEN_STATUSES)
-RESOLVED_STATUSES = frozenset({"resolved", "closed"})
-WAITING_ACK = frozenset({"new", "reopened"})  # as in bot.complaints.deadlines.due_events
+OPEN_STATUSES = frozenset(str(s) for s in lifecycle.OPEN)
+RESOLVED_STATUSES = frozenset({str(lifecycle.S.RESOLVED), str(lifecycle.S.CLOSED)})
+WAITING_ACK = frozenset(str(s) for s in lifecycle.WAITING_ACK)
 SATISFIED_RATING = 4
 LATE_RESULT_CATEGORY = "tre-hen"
 MONTHLY_AFTER_DAYS = 92  # a period longer than about three months is shown by month, else by week
@@ -155,14 +155,19 @@ def fetch_rows(store: Store, since: datetime, until: datetime, ward: str | None 
     ]
 
 
-_OPEN_SQL = "status IN ('new', 'acknowledged', 'info_requested', 'reopened')"
+def _in_sql(statuses: frozenset[str]) -> str:
+    # Literal values from the lifecycle table (constants, not input), so the SQL stays one string.
+    return "status IN (" + ", ".join(f"'{s}'" for s in sorted(statuses)) + ")"
+
+
+_OPEN_SQL = _in_sql(OPEN_STATUSES)
 CITY_SQL = f"""
 SELECT ward_code, category, COUNT(*),
-  SUM(status IN ('resolved', 'closed') AND resolved_at IS NOT NULL),
+  SUM({_in_sql(RESOLVED_STATUSES)} AND resolved_at IS NOT NULL),
   SUM({_OPEN_SQL}),
   SUM({_OPEN_SQL} AND (level > 0 OR overdue_at IS NOT NULL
-      OR (status IN ('new', 'reopened') AND ack_due <= :now)
-      OR (status IN ('acknowledged', 'info_requested') AND resolve_due <= :now))),
+      OR ({_in_sql(WAITING_ACK)} AND ack_due <= :now)
+      OR ({_in_sql(OPEN_STATUSES - WAITING_ACK)} AND resolve_due <= :now))),
   SUM(status = 'withdrawn'),
   SUM(level > 0 OR overdue_at IS NOT NULL),
   SUM(route LIKE 'supervisor:%'),
