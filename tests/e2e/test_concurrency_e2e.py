@@ -12,42 +12,23 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 from crowd import ERROR_TEXT, ErrorCounter, HistoryReader, file_complaint
 from harness import Emulator
-from telegram.ext import Application
-from test_bot_e2e import WARD_GROUP, deployment
+from test_bot_e2e import WARD_GROUP, deployment, running_bot
 
-from bot.app import make_assistant
-from bot.complaints.store import Store
-from handlers.telegram_app import build_application
+from bot.app import Loaded
 
 CITIZENS = 30
 
 
-@asynccontextmanager
-async def crowded_bot(emulator: Emulator, db: Path) -> AsyncIterator[Application]:
+def crowded_deployment() -> Loaded:
     """The e2e deployment without Telegram's 20 messages/minute per group (the emulator has no such
     limit, and 30 forwards to one group would otherwise take 90 s by design)."""
     loaded = deployment()
     telegram = loaded.config.telegram.model_copy(update={"rate_group_per_minute": 6000})
-    loaded = dataclasses.replace(loaded, config=loaded.config.model_copy(update={"telegram": telegram}))
-    assistant = make_assistant(loaded, Store(db))
-    app = build_application(assistant, emulator.token, emulator.base_url)
-    async with app:
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0.05, timeout=0)
-        try:
-            yield app
-        finally:
-            if app.updater.running:
-                await app.updater.stop()
-            await app.stop()
-    assistant.store.close()
+    return dataclasses.replace(loaded, config=loaded.config.model_copy(update={"telegram": telegram}))
 
 
 async def test_thirty_citizens_file_complaints_at_once(emulator: Emulator, tmp_path: Path) -> None:
@@ -56,7 +37,7 @@ async def test_thirty_citizens_file_complaints_at_once(emulator: Emulator, tmp_p
     for logger in watched:
         logger.addHandler(errors)
     try:
-        async with crowded_bot(emulator, tmp_path / "db.sqlite3") as app, HistoryReader(emulator) as reader:
+        async with running_bot(emulator, tmp_path / "db.sqlite3", crowded_deployment()) as app, HistoryReader(emulator) as reader:
             users = [5000 + n for n in range(CITIZENS)]
             started = time.perf_counter()
             filed = await asyncio.gather(
