@@ -59,8 +59,11 @@ class Report:
     procedure_in_choices: Tally = field(default_factory=Tally)  # top answer or one of the offered choices
     procedure_answered_directly: Tally = field(default_factory=Tally)
     procedure_wrongly_declined: Tally = field(default_factory=Tally)
+    # Of the wrongly declined: the right entry was among the buttons offered with the decline.
+    declined_but_suggested: Tally = field(default_factory=Tally)
     aspect: Tally = field(default_factory=Tally)
     none_declined: Tally = field(default_factory=Tally)  # declined or referred: no procedure answer
+    none_given_suggestions: Tally = field(default_factory=Tally)  # declined, yet offered entries to pick
     referral_right: Tally = field(default_factory=Tally)  # out of scope with a known place: referred there
     complaint_intent: Tally = field(default_factory=Tally)
     false_complaint: Tally = field(default_factory=Tally)  # questions taken for complaints
@@ -97,11 +100,15 @@ def evaluate(
             report.procedure_in_choices.add(offered)
             report.procedure_answered_directly.add(ok and got.kind == "procedure")
             report.procedure_wrongly_declined.add(got.kind in ("none", "referral"))
+            if got.kind == "none":
+                report.declined_but_suggested.add(item.get("expect") in got.suggestions)
             if item.get("aspect") and ok:
                 report.aspect.add(got.aspect == item["aspect"])
         elif kind == "none":
             ok = got.kind in ("none", "referral")
             report.none_declined.add(ok)
+            if got.kind == "none":
+                report.none_given_suggestions.add(bool(got.suggestions))
             if item.get("referral"):
                 report.referral_right.add(got.kind == "referral" and got.referral_id == item["referral"])
         else:
@@ -150,9 +157,11 @@ def format_report(ours: Report, baseline: Report | None) -> str:
         ("  right entry among choices", "procedure_in_choices", ">= 95%"),
         ("  answered without asking back", "procedure_answered_directly", ""),
         ("  wrongly declined", "procedure_wrongly_declined", "<= 3%"),
+        ("    right entry suggested", "declined_but_suggested", ""),
         ("  aspect detected", "aspect", ""),
         ("out-of-scope declined/referred", "none_declined", ">= 90%"),
         ("  referred to the right place", "referral_right", ""),
+        ("  declined with suggestions", "none_given_suggestions", ""),
         ("complaint intent", "complaint_intent", ">= 90%"),
         ("questions taken for complaints", "false_complaint", "<= 2%"),
         ("commitment intent", "commitment_intent", ">= 90%"),

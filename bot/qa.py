@@ -148,17 +148,23 @@ def show_procedure(
 
 def choices(knowledge: Knowledge, understanding: Understanding) -> Reply:
     """Close alternatives: let the citizen pick."""
+    buttons = _pick_buttons(knowledge, understanding, understanding.choices)
+    buttons.append(Button("Không phải các thủ tục trên", cb.build("m", "none")))
+    return Reply("Bạn hỏi về thủ tục nào dưới đây?", rows(buttons))
+
+
+def _pick_buttons(knowledge: Knowledge, understanding: Understanding, procedure_ids: tuple[str, ...]) -> list[Button]:
+    """One button per procedure, carrying the aspect or situation the message asked about."""
     aspect = understanding.aspect or ""
     buttons = []
-    for proc_id in understanding.choices:
+    for proc_id in procedure_ids:
         data = cb.build("a", aspect, proc_id) if aspect else cb.build("p", proc_id)
         # A situation the message told travels with the choice ("s:<id>:<situation>", ≤ 63 bytes).
         told = find_situation(knowledge.procedures[proc_id], understanding.question)
         if told is not None:
             data = cb.build("s", proc_id, told.id)
         buttons.append(Button(knowledge.procedures[proc_id].name[:60], data))
-    buttons.append(Button("Không phải các thủ tục trên", cb.build("m", "none")))
-    return Reply("Bạn hỏi về thủ tục nào dưới đây?", rows(buttons))
+    return buttons
 
 
 def referral_answer(knowledge: Knowledge, referral_id: str) -> Reply:
@@ -198,19 +204,37 @@ def decline(config: Config) -> Reply:
     """An honest 'I don't know' with what the assistant can do and who can help."""
     text = (
         "Xin lỗi, tôi chưa tìm thấy thủ tục phù hợp với câu hỏi của bạn, nên không dám trả lời đoán.\n\n"
-        "Bạn có thể:\n"
-        "• hỏi lại ngắn gọn tên thủ tục, ví dụ: <i>đăng ký tạm trú cần gì</i>;\n"
-        "• xem danh mục thủ tục theo lĩnh vực (nút bên dưới);\n"
-        f"• gọi {esc(config.hotline_name)}: <b>{esc(config.hotline)}</b>, "
-        "hoặc hỏi trực tiếp tại bộ phận một cửa của phường, xã."
+        + _WHAT_NEXT.format(hotline_name=esc(config.hotline_name), hotline=esc(config.hotline))
     )
     return Reply(text, rows([Button("📋 Xem danh mục thủ tục", cb.build("m", "thutuc")), Button("🏠 Menu", cb.build("m", "start"))], 2))
+
+
+def suggest(config: Config, understanding: Understanding, knowledge: Knowledge) -> Reply:
+    """Declined, with the entries that came near to pick from: a question back, never an answer."""
+    text = (
+        "Tôi chưa chắc bạn hỏi về thủ tục nào, nên không dám trả lời đoán. "
+        "Nếu là một trong các thủ tục dưới đây, bạn bấm để xem.\n\n"
+        + _WHAT_NEXT.format(hotline_name=esc(config.hotline_name), hotline=esc(config.hotline))
+    )
+    buttons = _pick_buttons(knowledge, understanding, understanding.suggestions)
+    buttons += [Button("📋 Xem danh mục thủ tục", cb.build("m", "thutuc")), Button("🏠 Menu", cb.build("m", "start"))]
+    return Reply(text, rows(buttons))
+
+
+_WHAT_NEXT = (
+    "Bạn có thể:\n"
+    "• hỏi lại ngắn gọn tên thủ tục, ví dụ: <i>đăng ký tạm trú cần gì</i>;\n"
+    "• xem danh mục thủ tục theo lĩnh vực (nút bên dưới);\n"
+    "• gọi {hotline_name}: <b>{hotline}</b>, hoặc hỏi trực tiếp tại bộ phận một cửa của phường, xã."
+)
 
 
 def greeting_or_decline(config: Config, understanding: Understanding, knowledge: Knowledge) -> Reply:
     """A greeting gets the welcome; anything else out of scope gets the honest decline."""
     if knowledge.lexicon.greetings.count(fold(understanding.question)):
         return welcome(config)
+    if understanding.suggestions:
+        return suggest(config, understanding, knowledge)
     return decline(config)
 
 

@@ -8,7 +8,7 @@ or to decline. The thresholds are tuned on the labelled sets (`python -m bot eva
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import Literal
 
@@ -32,6 +32,8 @@ AMBIGUITY_MARGIN = 0.06
 CLEAR_PROCEDURE_SCORE = 0.8 - CATALOGUE_DRIFT
 COMMITMENT_SCORE = 0.45
 MAX_CHOICES = 3
+# Entries this near a declined question are offered to pick from (see `_by_rules`).
+SUGGEST_SCORE = 0.42
 # Scores are relative to the catalogue: each new entry sharing a word ("hộ", "đổi", "hỗ trợ") lowers
 # that word's weight and so every phrase's recall. A best match just under ACCEPT_SCORE that stands
 # this far above the next entry is still the one the message names; the same holds for a match
@@ -76,6 +78,8 @@ class Understanding:
     referral_id: str | None = None  # knowledge/referrals.yaml entry, when kind is "referral"
     money_demanded: bool = False  # the message tells of money demanded (routes a complaint upwards)
     situation_id: str | None = None  # the procedure's situation the message tells, answered first
+    # Declined, but these entries came near: offered as "Có phải bạn hỏi…" buttons, never answered.
+    suggestions: tuple[str, ...] = ()
 
     def as_json(self) -> dict:
         return {
@@ -86,6 +90,7 @@ class Understanding:
             "candidates": [{"id": c.id, "score": c.score} for c in self.candidates[:5]],
             "commitment_ids": list(self.commitment_ids),
             "referral": self.referral_id,
+            "suggestions": list(self.suggestions),
         }
 
 
@@ -473,9 +478,17 @@ def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
     aspect = detect_aspect(knowledge, focus_folded) or detect_aspect(knowledge, folded)
     if lex.off_topic.count(folded) and top < CLEAR_PROCEDURE_SCORE:
         return as_kind("none")  # chit-chat that shares words with a procedure
-    if not _accepted(candidates) or not _names_something(knowledge, folded):
+    if not _names_something(knowledge, folded):
         return as_kind("none")
     repaired = " ".join(knowledge.procedure_index.query_tokens(text))  # "dang kys" is "đăng ký"
+    if not _accepted(candidates):
+        # Too far to answer, yet a message that asks about a procedure ("…cần giấy gì", "xin cấp…")
+        # and comes near some entries is better met with those entries to pick from than with a
+        # bare "not found": long real stories often name their procedure in words no alias has.
+        if (aspect is not None or lex.procedure_acts.count(repaired)) and top >= SUGGEST_SCORE:
+            near = tuple(c.id for c in candidates if c.score >= SUGGEST_SCORE)[:MAX_CHOICES]
+            return replace(as_kind("none"), suggestions=near)
+        return as_kind("none")
     if not _clear(candidates) and aspect is None and not lex.procedure_acts.count(repaired):
         # Shares words with a procedure but neither asks about one nor names an act of one
         # ("xe máy nào đi đường dài ít hao xăng"): not a question for the one-stop desk.

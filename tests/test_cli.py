@@ -16,7 +16,7 @@ from handlers.terminal import chat
 
 CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"
 
-CONTRACT_KEYS = {"question", "kind", "procedure_id", "aspect", "candidates", "commitment_ids", "referral"}
+CONTRACT_KEYS = {"question", "kind", "procedure_id", "aspect", "candidates", "commitment_ids", "referral", "suggestions"}
 CATALOGUE_KEYS = {
     "id", "name", "field", "aliases", "agency", "documents", "processing_time", "fees", "legal_basis", "online",
     "notes", "source", "updated",

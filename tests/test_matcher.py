@@ -12,7 +12,7 @@ from bot.matcher import features, is_syllable
 from bot.textnorm import fold
 from bot.understanding import detect_aspect, understand
 
-CONTRACT_KEYS = {"question", "kind", "procedure_id", "aspect", "candidates", "commitment_ids", "referral"}
+CONTRACT_KEYS = {"question", "kind", "procedure_id", "aspect", "candidates", "commitment_ids", "referral", "suggestions"}
 
 
 # --- the phrase index -------------------------------------------------------------------------
@@ -259,6 +259,7 @@ def test_as_json_for_emoji_has_no_candidates(knowledge) -> None:
         "candidates": [],
         "commitment_ids": [],
         "referral": None,
+        "suggestions": [],
     }
 
 
@@ -319,3 +320,39 @@ def test_intent_model_is_not_swamped_by_the_catalogue_size(knowledge) -> None:
     large = IntentModel.train(knowledge.lexicon, hand_written + procedures * 3)
     for kind, text in own:
         assert abs(small.posterior(text)[kind] - large.posterior(text)[kind]) < 0.1
+
+
+# --- declined, with entries to pick from ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("message", "near"),
+    [
+        # Both ask about a procedure in words no alias has; the right entry came near.
+        ("dat khai hoang khong co giay to gi co lam so duoc khong", "dat-dai.cap-gcn-lan-dau"),
+        ("Con rể đã ly hôn và dọn đi lâu rồi, chủ hộ có đề nghị xóa thường trú cho nó được không?", "cu-tru.xoa-thuong-tru"),
+    ],
+)
+def test_a_near_miss_is_declined_with_entries_to_pick(knowledge, message: str, near: str) -> None:
+    result = understand(knowledge, message)
+    assert result.kind == "none" and result.procedure_id is None
+    assert near in result.suggestions
+    assert len(result.suggestions) <= 3
+
+
+@pytest.mark.parametrize("message", ["giá vàng hôm nay", "quán cà phê nào gần phường mở cửa sớm", "asdfgh", "chào bạn"])
+def test_chit_chat_gets_no_suggestions(knowledge, message: str) -> None:
+    assert understand(knowledge, message).suggestions == ()
+
+
+def test_suggestions_are_buttons_beside_the_honest_decline(assistant) -> None:
+    from bot.conversation import Incoming
+
+    (reply,) = assistant.handle(Incoming("t", text="dat khai hoang khong co giay to gi co lam so duoc khong"))
+    assert reply.text.startswith("Tôi chưa chắc bạn hỏi về thủ tục nào")
+    assert "không dám trả lời đoán" in reply.text
+    data = [b.data for row in reply.buttons for b in row]
+    assert any(d.endswith(":dat-dai.cap-gcn-lan-dau") for d in data)
+    assert "m:thutuc" in data and "m:start" in data
+    (answer,) = assistant.handle(Incoming("t", button=next(d for d in data if d.endswith(":dat-dai.cap-gcn-lan-dau"))))
+    assert "Đăng ký, cấp Giấy chứng nhận" in answer.text or "giấy chứng nhận" in answer.text.lower()
