@@ -43,6 +43,8 @@ FIRST_LIMIT = 900  # characters of a first answer: one phone screen
 KEY_CHARS = 90  # a key line is a glance, not a paragraph
 COMPLAINT_BUTTON = "📣 Phản ánh"
 COMPLAINT_LINE = "Gặp khó khăn khi làm thủ tục này? Bấm <b>📣 Phản ánh</b>."
+# Opens the line saying a first answer left items of the asked part out ("… còn 3 mục nữa").
+MORE_MARKER = "<i>… còn "
 CHANNEL_NAMES = {
     "DVCQG": "Cổng Dịch vụ công quốc gia",
     "VNeID": "ứng dụng VNeID",
@@ -426,7 +428,7 @@ def procedure_answer(
         if shown:
             lines += ["", f"<b>{ASPECT_LABELS[asked]}:</b>", *_item_lines(asked, shown)]
         if count < len(items):
-            lines.append(f"<i>… còn {len(items) - count} mục nữa: bấm {ASPECT_BUTTONS[asked]}.</i>")
+            lines.append(f"{MORE_MARKER}{len(items) - count} mục nữa: bấm {ASPECT_BUTTONS[asked]}.</i>")
         if with_notes and notes:
             lines.append(notes)
         if key_count:
@@ -474,12 +476,16 @@ def part_answer(proc: Procedure, aspect: str, glossary: Glossary | None = None) 
     return text
 
 
-def aspect_buttons(proc: Procedure, shown: str | None, complaint_first: bool = False) -> list[Button]:
+def aspect_buttons(
+    proc: Procedure, shown: str | None, complaint_first: bool = False, *, shown_in_full: bool = True
+) -> list[Button]:
     """Buttons for every other part of the same procedure and the complaint offer.
 
-    The complaint comes first when the citizen told of a demand that breaks the rules.
+    The part shown keeps its button when the answer showed only some of its items, since the
+    answer tells the citizen to press it for the rest. The complaint comes first when the citizen
+    told of a demand that breaks the rules.
     """
     shown = shown or "documents"
-    buttons = [Button(ASPECT_BUTTONS[a], cb.build("a", a, proc.id)) for a in ORDER if a != shown]
+    buttons = [Button(ASPECT_BUTTONS[a], cb.build("a", a, proc.id)) for a in ORDER if a != shown or not shown_in_full]
     complaint = Button(COMPLAINT_BUTTON, cb.build("x", proc.id))
     return [complaint, *buttons] if complaint_first else [*buttons, complaint]

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import textwrap
 
 from bot import callbacks as cb
-from bot.answers import aspect_buttons, find_situation, part_answer, procedure_answer
+from bot.answers import MORE_MARKER, aspect_buttons, find_situation, part_answer, procedure_answer
 from bot.commitments import Commitment
 from bot.config import Config, Ward
 from bot.knowledge import Knowledge
@@ -24,6 +25,11 @@ MENU_BUTTONS = (
     Button("📣 Phản ánh cán bộ", cb.build("m", "phananh")),
     Button("🔎 Tra cứu phản ánh", cb.build("m", "tracuu")),
 )
+
+
+def _label(name: str, width: int) -> str:
+    """A procedure's name cut between words to fit a button: "…cấp Giấy chứng nh" read as a typo."""
+    return textwrap.shorten(name, width=width, placeholder="…")
 
 
 def menu_buttons() -> tuple[tuple[Button, ...], ...]:
@@ -80,7 +86,7 @@ def browse_field(knowledge: Knowledge, prefix: str) -> Reply:
     page = int(page_text) if page_text.isdigit() else 1
     page = min(max(page, 1), pages)  # a stale button after a reload still lands on a real page
     shown = procs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    layout = [(Button(p.name[:60], cb.build("p", p.id)),) for p in shown]
+    layout = [(Button(_label(p.name, 60), cb.build("p", p.id)),) for p in shown]
     nav = []
     if page > 1:
         nav.append(Button("◀️ Trang trước", cb.build("f", prefix, page - 1)))
@@ -143,7 +149,8 @@ def show_procedure(
             situation=told,
         )
     complaint_first = bool(told and told.complaint)
-    return Reply(text, rows(aspect_buttons(proc, aspect, complaint_first), per_row=3))
+    buttons = aspect_buttons(proc, aspect, complaint_first, shown_in_full=MORE_MARKER not in text)
+    return Reply(text, rows(buttons, per_row=3))
 
 
 def choices(knowledge: Knowledge, understanding: Understanding) -> Reply:
@@ -163,7 +170,7 @@ def _pick_buttons(knowledge: Knowledge, understanding: Understanding, procedure_
         told = find_situation(knowledge.procedures[proc_id], understanding.question)
         if told is not None:
             data = cb.build("s", proc_id, told.id)
-        buttons.append(Button(knowledge.procedures[proc_id].name[:60], data))
+        buttons.append(Button(_label(knowledge.procedures[proc_id].name, 60), data))
     return buttons
 
 
@@ -183,7 +190,7 @@ def referral_answer(knowledge: Knowledge, referral_id: str) -> Reply:
     if ref.verified == "partial":
         lines.append("<i>Một số chi tiết liên hệ có thể thay đổi; bạn kiểm tra lại với cơ quan trước khi đến.</i>")
     buttons = [
-        Button(f"📋 {knowledge.procedures[pid].name[:56]}", cb.build("p", pid)) for pid in ref.related if pid in knowledge.procedures
+        Button(f"📋 {_label(knowledge.procedures[pid].name, 56)}", cb.build("p", pid)) for pid in ref.related if pid in knowledge.procedures
     ]
     buttons.append(Button("🏠 Menu", cb.build("m", "start")))
     return Reply("\n\n".join(lines), rows(buttons))
@@ -195,7 +202,7 @@ def keep_procedure_at_hand(knowledge: Knowledge, understanding: Understanding, r
     if not named or not replies:
         return replies
     proc = knowledge.procedures[named[0].id]
-    button = Button(f"📋 Xem thủ tục: {proc.name[:48]}", cb.build("p", proc.id))
+    button = Button(f"📋 Xem thủ tục: {_label(proc.name, 48)}", cb.build("p", proc.id))
     first = replies[0]
     return [dataclasses.replace(first, buttons=(*first.buttons, (button,))), *replies[1:]]
 
@@ -216,9 +223,8 @@ def suggest(config: Config, understanding: Understanding, knowledge: Knowledge) 
         "Nếu là một trong các thủ tục dưới đây, bạn bấm để xem.\n\n"
         + _WHAT_NEXT.format(hotline_name=esc(config.hotline_name), hotline=esc(config.hotline))
     )
-    buttons = _pick_buttons(knowledge, understanding, understanding.suggestions)
-    buttons += [Button("📋 Xem danh mục thủ tục", cb.build("m", "thutuc")), Button("🏠 Menu", cb.build("m", "start"))]
-    return Reply(text, rows(buttons))
+    picks = rows(_pick_buttons(knowledge, understanding, understanding.suggestions))
+    return Reply(text, (*picks, (Button("📋 Xem danh mục thủ tục", cb.build("m", "thutuc")), Button("🏠 Menu", cb.build("m", "start")))))
 
 
 _WHAT_NEXT = (

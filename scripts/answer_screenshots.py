@@ -26,6 +26,7 @@ QUESTIONS = {
     "answer-documents": "làm giấy khai sinh cho cháu cần gì",
     "answer-fee": "làm lại căn cước hết bao nhiêu tiền",
     "answer-situation": "cán bộ bắt nộp giấy xác nhận độc thân để kết hôn",
+    "answer-near-miss": "dat khai hoang khong co giay to gi co lam so duoc khong",
 }
 STYLE = """
 body { margin:0; width:390px; background:#a8c58f; font:15px/1.38 -apple-system,'Segoe UI',Roboto,'Noto Sans',sans-serif,'Noto Color Emoji'; }
@@ -33,14 +34,18 @@ body { margin:0; width:390px; background:#a8c58f; font:15px/1.38 -apple-system,'
 .chat { padding:10px 8px 14px; }
 .me { margin:0 0 8px auto; max-width:78%; background:#effdde; border-radius:12px 12px 4px 12px; padding:7px 10px; width:fit-content; }
 .bot { max-width:92%; background:#fff; border-radius:12px 12px 12px 4px; padding:7px 10px; white-space:pre-wrap; word-wrap:break-word; }
-.kb { max-width:92%; display:grid; grid-template-columns:repeat(3,1fr); gap:4px; margin-top:4px; }
-.kb div { background:rgba(0,0,0,.22); color:#fff; border-radius:8px; padding:7px 4px; text-align:center; font-size:13.5px; }
+.kb { max-width:92%; margin-top:4px; }
+.kb .row { display:flex; gap:4px; margin-top:4px; }
+.kb .row div { flex:1; background:rgba(0,0,0,.22); color:#fff; border-radius:8px; padding:7px 4px; text-align:center; font-size:13.5px; }
 .meta { font-size:11px; color:#6b8; }
 """
 
 
 def page(question: str, reply) -> str:
-    buttons = "".join(f"<div>{html.escape(b.label)}</div>" for b in reply.all_buttons())
+    # Row by row, as Telegram lays out an inline keyboard.
+    buttons = "".join(
+        "<div class=row>" + "".join(f"<div>{html.escape(b.label)}</div>" for b in row) + "</div>" for row in reply.buttons
+    )
     return (
         f"<!doctype html><meta charset=utf-8><style>{STYLE}</style>"
         f"<div class=bar>Trợ lý Một cửa</div><div class=chat>"
@@ -61,7 +66,7 @@ def main() -> int:
             source = Path(tmp) / f"{name}.html"
             source.write_text(page(question, reply), encoding="utf-8")
             target = ROOT / "docs" / f"{name}.png"
-            height = 150 + 21 * (reply.text.count("\n") + len(reply.text) // 40)
+            height = 150 + 21 * (reply.text.count("\n") + len(reply.text) // 40) + 58 * len(reply.buttons)
             subprocess.run(
                 [
                     args.chromium,
