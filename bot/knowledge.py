@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot.catalogue import Procedure, load_catalogue
 from bot.commitments import Commitment, load_commitments
+from bot.context import ContextIndex
 from bot.glossary import Glossary, load_glossary
 from bot.intents import IntentModel, IntentsFile, load_intents, training_examples
 from bot.knowledgecache import knowledge_key, read_cached, write_cached
@@ -32,6 +33,7 @@ class Knowledge:
     procedure_index: PhraseIndex = field(repr=False)
     commitment_index: PhraseIndex = field(repr=False)
     intent_model: IntentModel = field(repr=False)
+    context_index: ContextIndex = field(repr=False)  # each entry's whole text, to order candidates
     # procedure id -> its situations' phrases, expanded: which told situation to answer first
     situation_cues: dict[str, tuple[tuple[str, Cues], ...]] = field(default_factory=dict, repr=False)
     referrals: dict[str, Referral] = field(default_factory=dict)
@@ -81,6 +83,9 @@ def _check_files(directory: Path) -> tuple[Knowledge | None, list[Problem]]:
     problems += intent_problems + proc_problems + commit_problems + referral_problems + glossary_problems
     if lexicon is None or intents is None or problems:
         return None, problems
+    problems = _named_off_topic(lexicon, procedures, directory / "lexicon.yaml")
+    if problems:
+        return None, problems
     return replace(build_knowledge(procedures, commitments, lexicon, intents, referrals), glossary=glossary), []
 
 
@@ -93,6 +98,9 @@ def build_knowledge(
 ) -> Knowledge:
     """Index validated entries and train the intent model."""
     procedure_index = PhraseIndex([(p.id, [p.name, *p.aliases, *_situation_phrases(p)]) for p in procedures], lexicon)
+    context_index = ContextIndex.build(
+        [(p.id, [p.name, *p.aliases, *_situation_phrases(p), *_body(p)]) for p in procedures], procedure_index
+    )
     commitment_index = PhraseIndex([(c.id, [c.title, *c.aliases]) for c in commitments], lexicon)
     examples = training_examples(
         intents,
@@ -105,6 +113,7 @@ def build_knowledge(
         commitments={c.id: c for c in commitments},
         lexicon=lexicon,
         procedure_index=procedure_index,
+        context_index=context_index,
         situation_cues={
             p.id: tuple((s.id, Cues.of([lexicon.expand(fold(ph)) for ph in s.phrases])) for s in p.situations)
             for p in procedures
@@ -116,6 +125,23 @@ def build_knowledge(
         referral_cues={r.id: Cues.of([lexicon.expand(fold(p)) for p in r.phrases]) for r in referrals or []},
         referral_background={r.id: Cues.of([lexicon.expand(fold(p)) for p in r.background]) for r in referrals or []},
     )
+
+
+def _named_off_topic(lexicon: Lexicon, procedures: list[Procedure], path: Path) -> list[Problem]:
+    """Off-topic cues that a catalogue entry's own name or aliases use.
+
+    An off-topic cue declines the messages it appears in; once the catalogue gains the matter
+    ("học phí" when school-fee exemption became an entry) it would decline questions the catalogue
+    answers.
+    """
+    lines = [fold(line.strip().removeprefix("- ")) for line in path.read_text(encoding="utf-8").splitlines()]
+    problems = []
+    for proc in procedures:
+        for phrase in (proc.name, *proc.aliases):
+            for cue in lexicon.off_topic.find(lexicon.expand(fold(phrase))):
+                line = lines.index(cue) + 1 if cue in lines else 0
+                problems.append(Problem(str(path), line, f"off_topic '{cue}' names catalogue entry {proc.id} ('{phrase}')"))
+    return problems
 
 
 def _situation_phrases(proc: Procedure) -> list[str]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import Literal
 
+from bot.context import RERANK_POOL, rerank
 from bot.knowledge import Knowledge
 from bot.matcher import Candidate, features
 from bot.textnorm import clean, fold, has_letters, sentences
@@ -32,6 +33,7 @@ AMBIGUITY_MARGIN = 0.06
 CLEAR_PROCEDURE_SCORE = 0.8 - CATALOGUE_DRIFT
 COMMITMENT_SCORE = 0.45
 MAX_CHOICES = 3
+SEARCH_LIMIT = 5  # candidates kept for the decision and shown in `ask --json`
 # Entries this near a declined question are offered to pick from (see `_by_rules`).
 SUGGEST_SCORE = 0.42
 # Scores are relative to the catalogue: each new entry sharing a word ("hộ", "đổi", "hỗ trợ") lowers
@@ -190,20 +192,45 @@ _TURN = re.compile(r",\s*(?:(?:thì\s+)?(?:giờ|bây giờ|nay|vậy|vậy thì
 CLAUSE_MARGIN = 0.05
 
 
+def _search(knowledge: Knowledge, text: str) -> list[Candidate]:
+    """Entries `text` names, ordered with what the whole of it tells (`bot.context`)."""
+    index = knowledge.procedure_index
+    named = index.search(text, limit=RERANK_POOL)
+    return rerank(named, knowledge.context_index.scores(index, text))[:SEARCH_LIMIT]
+
+
+# Words of asking itself ("xin hỏi, thủ tục như thế nào?", "tôi phải làm gì trong trường hợp này?"):
+# a question sentence made only of them points back at the story and names nothing by itself.
+_ASKING = frozenset(
+    {"thu", "tuc", "xin", "hoi", "cho", "biet", "duoc", "ra", "sao", "nay", "day", "do", "tren", "truong"}
+    | {"hop", "va", "hay", "neu", "den", "dau", "o", "di"}
+)
+
+
+def _names_by_itself(knowledge: Knowledge, sentence: str) -> bool:
+    """Whether a sentence holds a word beyond asking, filler and aspect cues."""
+    rest = knowledge.lexicon.expand(fold(sentence))
+    for cues in knowledge.lexicon.aspects.values():
+        rest = cues.remove(rest)
+    skip = _FILLER | _ASKING | knowledge.lexicon.aspect_words
+    return any(word not in skip for word in rest.split())
+
+
 def _procedure_candidates(knowledge: Knowledge, text: str, focus: str) -> list[Candidate]:
     """Candidates for the question: the clause after a turn word, else the last sentence, else all."""
-    index = knowledge.procedure_index
+    if focus != text and not _names_by_itself(knowledge, focus):
+        return _search(knowledge, text)  # "Thủ tục thế nào?" after the story: the story says what
     parts = _TURN.split(focus)
     if len(parts) > 1 and has_letters(parts[-1]):
-        clause = index.search(parts[-1])
+        clause = _search(knowledge, parts[-1])
         if clause and clause[0].score >= ACCEPT_SCORE + CLAUSE_MARGIN:
             return clause
     if focus == text:
-        return index.search(text)
-    focused = index.search(focus)
+        return _search(knowledge, text)
+    focused = _search(knowledge, focus)
     if focused and focused[0].score >= ACCEPT_SCORE:
         return focused
-    return index.search(text)
+    return _search(knowledge, text)
 
 
 # A candidate this close to the best one wins when its official name is the best one's name plus a
@@ -400,6 +427,29 @@ def _entries_cover_terms(knowledge: Knowledge, folded: str, procedure_ids: list[
     return any(f" {term} " in texts[pid] for pid in procedure_ids for term in terms)
 
 
+def _prefer_named_matter(knowledge: Knowledge, folded: str, candidates: list[Candidate]) -> list[Candidate]:
+    """Put first the best candidate whose entry mentions the matter the message names.
+
+    "Mẹ tôi là vợ liệt sĩ… có được tiền mai táng không": the general burial allowance names
+    "mai táng" best, but only the người có công entry speaks of liệt sĩ. The promoted entry keeps
+    its lower score, so the two come out close and the citizen picks between them.
+    """
+    terms = knowledge.lexicon.domain_terms.find(folded)
+    if not terms or not candidates:
+        return candidates
+    texts = knowledge.entry_texts
+
+    def mentions(candidate: Candidate) -> bool:
+        return any(f" {term} " in texts[candidate.id] for term in terms)
+
+    if mentions(candidates[0]):
+        return candidates
+    named = next((c for c in candidates if c.score >= RELATIVE_ACCEPT_SCORE and mentions(c)), None)
+    if named is None:
+        return candidates
+    return [named, *(c for c in candidates if c is not named)]
+
+
 def _private_matter(knowledge: Knowledge, folded: str) -> bool:
     """The message is about a private party (employer, seller, neighbour) and names no public office."""
     lex = knowledge.lexicon
@@ -417,6 +467,7 @@ def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
     focus_folded = lex.expand(fold(focus))
     candidates = _procedure_candidates(knowledge, text, focus)
     candidates, displaced = _prefer_specific(knowledge, text, candidates)
+    candidates = _prefer_named_matter(knowledge, folded, candidates)
     top = candidates[0].score if candidates else 0.0
     commitments = [c for c in knowledge.commitment_index.search(text, limit=3) if c.score >= COMMITMENT_SCORE]
     commitment_ids = tuple(c.id for c in commitments)
@@ -485,7 +536,8 @@ def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
         # Too far to answer, yet a message that asks about a procedure ("…cần giấy gì", "xin cấp…")
         # and comes near some entries is better met with those entries to pick from than with a
         # bare "not found": long real stories often name their procedure in words no alias has.
-        if (aspect is not None or lex.procedure_acts.count(repaired)) and top >= SUGGEST_SCORE:
+        asks_procedure = aspect is not None or lex.procedure_acts.count(repaired)
+        if asks_procedure and top >= SUGGEST_SCORE and not lex.greetings.count(folded):
             near = tuple(c.id for c in candidates if c.score >= SUGGEST_SCORE)[:MAX_CHOICES]
             return replace(as_kind("none"), suggestions=near)
         return as_kind("none")

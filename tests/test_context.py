@@ -1,0 +1,52 @@
+"""The whole-text ranking (bot.context) that orders the phrase index's candidates."""
+
+from __future__ import annotations
+
+from bot.context import ContextIndex, rerank
+from bot.matcher import Candidate
+from bot.understanding import understand
+
+
+def test_the_best_entry_scores_one_and_unrelated_text_scores_nothing(knowledge) -> None:
+    scores = knowledge.context_index.scores(knowledge.procedure_index, "giấy chứng sinh của bệnh viện")
+    assert max(scores.values()) == 1.0
+    assert all(0 < s <= 1 for s in scores.values())
+    assert knowledge.context_index.scores(knowledge.procedure_index, "qwertyuiop") == {}
+
+
+def test_whole_text_reads_words_as_the_phrase_index_does(knowledge) -> None:
+    # Typed without diacritics, abbreviated or with diacritics: the same ranking.
+    index = knowledge.procedure_index
+    plain = knowledge.context_index.scores(index, "lam giay khai sinh cho con")
+    marked = knowledge.context_index.scores(index, "làm giấy khai sinh cho con")
+    assert plain == marked
+    assert max(plain, key=plain.get) == max(marked, key=marked.get)
+
+
+def test_rerank_reorders_but_never_adds_or_rescores() -> None:
+    named = [Candidate("a", 0.70), Candidate("b", 0.66), Candidate("c", 0.40)]
+    ordered = rerank(named, {"b": 1.0, "a": 0.2, "z": 0.9})
+    assert [c.id for c in ordered] == ["b", "a", "c"]
+    assert {c.id: c.score for c in ordered} == {"a": 0.70, "b": 0.66, "c": 0.40}
+    assert rerank(named, {}) == named
+
+
+def test_context_index_builds_from_any_entries(knowledge) -> None:
+    small = ContextIndex.build(
+        [("x", ["đăng ký khai sinh", "giấy chứng sinh"]), ("y", ["đăng ký kết hôn", "giấy xác nhận tình trạng hôn nhân"])],
+        knowledge.procedure_index,
+    )
+    scores = small.scores(knowledge.procedure_index, "bệnh viện cấp giấy chứng sinh rồi")
+    assert scores["x"] == 1.0 and scores.get("y", 0.0) < 0.5
+
+
+def test_a_story_is_ordered_by_the_circumstances_it_tells(knowledge) -> None:
+    # Real messages (real/tune): the phrase index alone put "khai sinh" first for the first and
+    # declined the second; what the whole story tells puts the entry it is about first.
+    story = (
+        "Lúc con sinh ra vì chưa cưới nên giấy khai sinh của bé không có tên cha. Một thời gian sau hai "
+        "vợ chồng đăng ký kết hôn và giờ muốn bổ sung thông tin cha cho con. Viết thế nào để UBND chấp nhận?"
+    )
+    assert understand(knowledge, story).procedure_id == "ho-tich.nhan-cha-me-con"
+    told = "Con rể đã ly hôn và dọn đi lâu rồi, chủ hộ có đề nghị xóa thường trú cho nó được không?"
+    assert (understand(knowledge, told).kind, understand(knowledge, told).procedure_id) == ("procedure", "cu-tru.xoa-thuong-tru")
