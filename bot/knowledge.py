@@ -14,7 +14,7 @@ from bot.catalogue import Procedure, load_catalogue
 from bot.commitments import Commitment, load_commitments
 from bot.context import ContextIndex
 from bot.glossary import Glossary, load_glossary
-from bot.intents import IntentModel, IntentsFile, load_intents, training_examples
+from bot.intents import IntentModel, IntentsFile, RealExample, load_intents, load_real_examples, training_examples
 from bot.knowledgecache import knowledge_key, read_cached, write_cached
 from bot.lexicon import Cues, Lexicon, load_lexicon
 from bot.matcher import PhraseIndex
@@ -75,6 +75,8 @@ def check_knowledge(directory: Path, cache_dir: Path | None = None) -> tuple[Kno
 def _check_files(directory: Path) -> tuple[Knowledge | None, list[Problem]]:
     lexicon, problems = load_lexicon(directory / "lexicon.yaml")
     intents, intent_problems = load_intents(directory / "intents.yaml")
+    real, real_problems = load_real_examples(directory / "real_examples.yaml")
+    intent_problems += real_problems
     procedures, proc_problems = load_catalogue(directory / "procedures")
     commitments, commit_problems = load_commitments(directory / "commitments")
     referrals, referral_problems = load_referrals(directory / "referrals.yaml")
@@ -86,7 +88,8 @@ def _check_files(directory: Path) -> tuple[Knowledge | None, list[Problem]]:
     problems = _named_off_topic(lexicon, procedures, directory / "lexicon.yaml")
     if problems:
         return None, problems
-    return replace(build_knowledge(procedures, commitments, lexicon, intents, referrals), glossary=glossary), []
+    knowledge = build_knowledge(procedures, commitments, lexicon, intents, referrals, real)
+    return replace(knowledge, glossary=glossary), []
 
 
 def build_knowledge(
@@ -95,6 +98,7 @@ def build_knowledge(
     lexicon: Lexicon,
     intents: IntentsFile,
     referrals: list[Referral] | None = None,
+    real: list[RealExample] | None = None,
 ) -> Knowledge:
     """Index validated entries and train the intent model."""
     procedure_index = PhraseIndex([(p.id, [p.name, *p.aliases, *_situation_phrases(p)]) for p in procedures], lexicon)
@@ -107,6 +111,7 @@ def build_knowledge(
         [p.name for p in procedures],
         [alias for p in procedures for alias in p.aliases],
         [phrase for c in commitments for phrase in (c.title, *c.aliases)],
+        real or (),
     )
     return Knowledge(
         procedures={p.id: p for p in procedures},

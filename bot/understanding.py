@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import Literal
 
+from bot.answers import find_situation as situation_of
 from bot.context import RERANK_POOL, rerank
 from bot.knowledge import Knowledge
 from bot.matcher import Candidate, features
@@ -373,7 +374,36 @@ def understand(knowledge: Knowledge, question: str) -> Understanding:
             return _replace_kind(knowledge, ruled, best)
         if ruled.kind == "commitment" and best == "procedure" and sure and top >= ACCEPT_SCORE:
             return _replace_kind(knowledge, ruled, "procedure")
+    # A story about the office with no question in it ("hẹn 10 ngày, đến lấy thì bảo bổ sung giấy X
+    # rồi lại hẹn 10 ngày nữa") names its procedure in passing. Trained on real complaints, the
+    # model recognises such stories the cue lists miss.
+    if (
+        ruled.kind in ("procedure", "ambiguous")
+        and ruled.aspect is None  # "... thì cần mang theo gì" asks, question mark or not
+        # A told situation is answered with its own advice and the complaint button first
+        # ("cán bộ bắt nộp giấy xác nhận độc thân" -> "Không cần giấy này nữa").
+        and not _tells_situation(knowledge, ruled)
+        and _told_not_asked(knowledge, question)
+        and knowledge.intent_model.posterior(question)["complaint"] >= MODEL_OVERRIDE
+    ):
+        return _replace_kind(knowledge, ruled, "complaint")
     return ruled
+
+
+def _tells_situation(knowledge: Knowledge, ruled: Understanding) -> bool:
+    """Whether the message tells a situation of the procedure it names (or of a choice)."""
+    named = [ruled.procedure_id, *ruled.choices] if ruled.procedure_id else list(ruled.choices)
+    return any(situation_of(knowledge.procedures[pid], ruled.question) is not None for pid in named)
+
+
+def _told_not_asked(knowledge: Knowledge, question: str) -> bool:
+    """A message about a public office (or its staff) that asks nothing and is no private matter."""
+    lex = knowledge.lexicon
+    text = clean(question)
+    folded = lex.expand(fold(text))
+    if _asks_question(knowledge, text, lex.expand(fold(_focus(text)))) or _private_matter(knowledge, folded):
+        return False
+    return bool(lex.admin_context.count(folded) or lex.officials.count(folded))
 
 
 def _replace_kind(knowledge: Knowledge, ruled: Understanding, kind: Kind) -> Understanding:

@@ -236,3 +236,37 @@ def test_a_matter_noun_the_entry_mentions_still_answers(tmp_path: Path) -> None:
     assert loaded is not None, problems
     result = understand(loaded, "Bố tôi là thương binh vừa mất, gia đình có được trợ cấp thân nhân thương binh không?")
     assert result.kind in ("procedure", "ambiguous")
+
+
+def test_a_story_about_the_office_that_asks_nothing_is_a_complaint(knowledge) -> None:
+    # Real (fresh.yaml): it names the residence procedure in passing; the intent model, trained on
+    # real complaints (knowledge/real_examples.yaml), recognises the story the cue lists miss.
+    story = "Tôi thấy chưa bỏ hẳn sổ hộ khẩu đâu, cán bộ phường vẫn yêu cầu xuất trình, đặc biệt khi làm các vấn đề liên quan đến hộ tịch."
+    assert understand(knowledge, story).kind == "complaint"
+    # The same words asked as a question stay a question about the procedure.
+    asked = "Cán bộ phường vẫn yêu cầu xuất trình sổ hộ khẩu khi đăng ký thường trú, như vậy có đúng không?"
+    assert understand(knowledge, asked).kind in ("procedure", "ambiguous")
+    assert understand(knowledge, "hen gap can bo de nop ho so dang ky ho kinh doanh thi can mang theo gi").kind in (
+        "procedure",
+        "ambiguous",
+    )
+
+
+def test_real_examples_train_the_intent_model(tmp_path: Path) -> None:
+    import shutil
+
+    from bot.knowledge import check_knowledge
+
+    knowledge_dir = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", knowledge_dir)
+    story = "Tôi thấy chưa bỏ hẳn sổ hộ khẩu đâu, cán bộ phường vẫn yêu cầu xuất trình, đặc biệt khi làm các vấn đề liên quan đến hộ tịch."
+    with_real, problems = check_knowledge(knowledge_dir)
+    assert with_real is not None, problems
+    (knowledge_dir / "real_examples.yaml").unlink()  # a deployment may ship none
+    without, problems = check_knowledge(knowledge_dir)
+    assert without is not None, problems
+    assert with_real.intent_model.posterior(story)["complaint"] > without.intent_model.posterior(story)["complaint"]
+    # A kind the model does not know is refused, with the line.
+    (knowledge_dir / "real_examples.yaml").write_text("- text: cán bộ quát\n  kind: rant\n  source: https://x.vn\n", encoding="utf-8")
+    broken, problems = check_knowledge(knowledge_dir)
+    assert broken is None and any("real_examples.yaml:2" in str(p) and "kind" in str(p) for p in problems), problems
