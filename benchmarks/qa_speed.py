@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from bot.app import load  # noqa: E402
 from bot.evaluation import load_questions  # noqa: E402
 from bot.knowledge import build_knowledge  # noqa: E402
+from bot.textnorm import fold  # noqa: E402
 from bot.understanding import understand  # noqa: E402
 
 # Prints wall-clock seconds; CPU seconds go to stderr (on a shared machine wall time also counts the
@@ -105,7 +106,12 @@ def generated_catalogue(knowledge, size: int, seed: int = 7):
         template = rng.choice(base)
 
         def phrase() -> str:
-            return " ".join(rng.sample(words, rng.randint(3, 7)))
+            # Word salad can spell an off-topic cue ("mùa BHYT" folds to "mua bảo hiểm"), which
+            # `check` rightly refuses in a catalogue; draw again until it does not.
+            while True:
+                text = " ".join(rng.sample(words, rng.randint(3, 7)))
+                if not knowledge.lexicon.off_topic.find(knowledge.lexicon.expand(fold(text))):
+                    return text
 
         aliases = [phrase() for _ in range(rng.randint(6, 14))]
         procedures.append(template.model_copy(update={"id": f"gen.p{n:05d}", "name": phrase(), "aliases": aliases}))
