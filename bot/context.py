@@ -29,9 +29,8 @@ CONTEXT_WEIGHT = 0.3
 RERANK_POOL = 10
 
 
-def _terms(index: PhraseIndex, text: str) -> list[str]:
-    """Syllables as the phrase index reads them (folded, repaired, expanded) and adjacent pairs."""
-    tokens = index.query_tokens(text)
+def _pairs(tokens: list[str]) -> list[str]:
+    """Syllables and adjacent pairs: pairs carry word order."""
     return tokens + [f"{a}_{b}" for a, b in pairwise(tokens)]
 
 
@@ -46,12 +45,14 @@ class ContextIndex:
     def build(cls, entries: list[tuple[str, list[str]]], index: PhraseIndex) -> ContextIndex:
         """Index `entries` (id, all its texts), reading words as `index` does."""
         retriever = bm25s.BM25()
-        retriever.index([_terms(index, " . ".join(texts)) for _, texts in entries], show_progress=False)
+        # Catalogue text is read like the index's phrases, without typo repair: a message is read
+        # like a query (repaired), which maps its typos onto catalogue words.
+        retriever.index([_pairs(index.phrase_tokens(" . ".join(texts))) for _, texts in entries], show_progress=False)
         return cls([entry_id for entry_id, _ in entries], retriever)
 
     def scores(self, index: PhraseIndex, text: str) -> dict[str, float]:
         """Entry id -> its BM25 score for `text`, scaled so that the best entry has 1."""
-        raw = np.asarray(self.retriever.get_scores(_terms(index, text)))
+        raw = np.asarray(self.retriever.get_scores(_pairs(index.query_tokens(text))))
         best = float(raw.max()) if raw.size else 0.0
         if best <= 0:
             return {}

@@ -173,6 +173,10 @@ class PhraseIndex:
     def _prepare(self, text: str) -> list[str]:
         return self._lexicon.expand(fold(text)).split()
 
+    def phrase_tokens(self, text: str) -> list[str]:
+        """Catalogue text as the index stores it: folded and expanded, never repaired (it has no typos)."""
+        return self._prepare(text)
+
     def repair(self, tokens: list[str]) -> list[str]:
         """Fix tokens that are not Vietnamese syllables: split run-together words, fix typos."""
         repaired: list[str] = []
