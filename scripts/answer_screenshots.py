@@ -27,6 +27,7 @@ QUESTIONS = {
     "answer-fee": "làm lại căn cước hết bao nhiêu tiền",
     "answer-situation": "cán bộ bắt nộp giấy xác nhận độc thân để kết hôn",
     "answer-near-miss": "dat khai hoang khong co giay to gi co lam so duoc khong",
+    "answer-story": "Con rể đã ly hôn và dọn đi lâu rồi, chủ hộ có đề nghị xóa thường trú cho nó được không?",
 }
 STYLE = """
 body { margin:0; width:390px; background:#a8c58f; font:15px/1.38 -apple-system,'Segoe UI',Roboto,'Noto Sans',sans-serif,'Noto Color Emoji'; }
