@@ -396,12 +396,19 @@ def _tells_situation(knowledge: Knowledge, ruled: Understanding) -> bool:
     return any(situation_of(knowledge.procedures[pid], ruled.question) is not None for pid in named)
 
 
+# Question words people type without a question mark ("đkkh thì ra ubnd phường nào ạ").
+_QUESTION_WORDS = re.compile(r"\b(?:nao|o dau|the nao|ra sao|bao nhieu|bao lau|bao gio|hay khong|duoc khong|can gi|lam gi)\b")
+
+
 def _told_not_asked(knowledge: Knowledge, question: str) -> bool:
     """A message about a public office (or its staff) that asks nothing and is no private matter."""
     lex = knowledge.lexicon
     text = clean(question)
     folded = lex.expand(fold(text))
-    if _asks_question(knowledge, text, lex.expand(fold(_focus(text)))) or _private_matter(knowledge, folded):
+    focus_folded = lex.expand(fold(_focus(text)))
+    if _asks_question(knowledge, text, focus_folded) or _QUESTION_WORDS.search(focus_folded):
+        return False
+    if _private_matter(knowledge, folded):
         return False
     return bool(lex.admin_context.count(folded) or lex.officials.count(folded))
 
