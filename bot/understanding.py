@@ -573,7 +573,7 @@ def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
         # Too far to answer, yet a message that asks about a procedure ("…cần giấy gì", "xin cấp…")
         # and comes near some entries is better met with those entries to pick from than with a
         # bare "not found": long real stories often name their procedure in words no alias has.
-        asks_procedure = aspect is not None or lex.procedure_acts.count(repaired)
+        asks_procedure = aspect is not None or asks or lex.procedure_acts.count(repaired)
         if asks_procedure and top >= SUGGEST_SCORE and not lex.greetings.count(folded):
             near = tuple(c.id for c in candidates if c.score >= SUGGEST_SCORE)[:MAX_CHOICES]
             return replace(as_kind("none"), suggestions=near)
