@@ -379,7 +379,6 @@ def understand(knowledge: Knowledge, question: str) -> Understanding:
     # model recognises such stories the cue lists miss.
     if (
         ruled.kind in ("procedure", "ambiguous")
-        and ruled.aspect is None  # "... thì cần mang theo gì" asks, question mark or not
         # A told situation is answered with its own advice and the complaint button first
         # ("cán bộ bắt nộp giấy xác nhận độc thân" -> "Không cần giấy này nữa").
         and not _tells_situation(knowledge, ruled)
@@ -397,7 +396,10 @@ def _tells_situation(knowledge: Knowledge, ruled: Understanding) -> bool:
 
 
 # Question words people type without a question mark ("đkkh thì ra ubnd phường nào ạ").
-_QUESTION_WORDS = re.compile(r"\b(?:nao|o dau|the nao|ra sao|bao nhieu|bao lau|bao gio|hay khong|duoc khong|can gi|lam gi)\b")
+_QUESTION_WORDS = re.compile(
+    r"\b(?:nao|o dau|the nao|ra sao|bao nhieu|bao lau|bao gio|hay khong|duoc khong|can gi|lam gi)\b"
+    r"|\bgi(?:\s+(?:a|ha|vay|nhi|the))?\s*$"  # "... thì cần mang theo gì (ạ)"
+)
 
 
 def _told_not_asked(knowledge: Knowledge, question: str) -> bool:
