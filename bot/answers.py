@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from urllib.parse import urlparse
 
 from bot import callbacks as cb
@@ -189,19 +190,25 @@ def _told(phrase: list[str], words: list[str]) -> bool:
     return False
 
 
-def find_situation(proc: Procedure, question: str) -> Situation | None:
+def find_situation(proc: Procedure, question: str, expand: Callable[[str], str] | None = None) -> Situation | None:
     """The situation of `proc` the message tells, by its phrases (diacritics and case ignored).
 
     The procedure is already chosen here, so a phrase also counts when only its own words (those
     not in the entry's name and aliases, at least two) are told: "làm căn cước cho mẹ 85 tuổi nằm
-    một chỗ" tells "nằm một chỗ làm căn cước" in another order.
+    một chỗ" tells "nằm một chỗ làm căn cước" in another order. `expand` (the lexicon's) reads
+    abbreviations and synonyms on both sides: "gks" tells a phrase that says "giấy khai sinh".
     """
-    words = fold(question).split()
-    entry_words = {w for phrase in (proc.name, *proc.aliases) for w in fold(phrase).split()}
+
+    def words_of(text: str) -> list[str]:
+        folded = fold(text)
+        return (expand(folded) if expand else folded).split()
+
+    words = words_of(question)
+    entry_words = {w for phrase in (proc.name, *proc.aliases) for w in words_of(phrase)}
     best: tuple[int, Situation] | None = None
     for situation in proc.situations:
         for phrase in situation.phrases:
-            key = fold(phrase).split()
+            key = words_of(phrase)
             own = [w for w in key if w not in entry_words]
             # "xin giấy … để kết hôn" is told as well by "bắt nộp giấy … để kết hôn": a long phrase
             # counts without its opening verb.

@@ -34,8 +34,6 @@ class Knowledge:
     commitment_index: PhraseIndex = field(repr=False)
     intent_model: IntentModel = field(repr=False)
     context_index: ContextIndex = field(repr=False)  # each entry's whole text, to order candidates
-    # procedure id -> its situations' phrases, expanded: which told situation to answer first
-    situation_cues: dict[str, tuple[tuple[str, Cues], ...]] = field(default_factory=dict, repr=False)
     referrals: dict[str, Referral] = field(default_factory=dict)
     referral_cues: dict[str, Cues] = field(default_factory=dict, repr=False)  # id -> its phrases, expanded
     referral_background: dict[str, Cues] = field(default_factory=dict, repr=False)  # id -> past-context phrases
@@ -119,11 +117,6 @@ def build_knowledge(
         lexicon=lexicon,
         procedure_index=procedure_index,
         context_index=context_index,
-        situation_cues={
-            p.id: tuple((s.id, Cues.of([lexicon.expand(fold(ph)) for ph in s.phrases])) for s in p.situations)
-            for p in procedures
-            if p.situations
-        },
         commitment_index=commitment_index,
         intent_model=IntentModel.train(lexicon, examples),
         referrals={r.id: r for r in referrals or []},

@@ -110,16 +110,10 @@ def detect_aspect(knowledge: Knowledge, folded: str) -> str | None:
     return best[2] if best else None
 
 
-def find_situation(knowledge: Knowledge, procedure_id: str, folded: str) -> str | None:
-    """The situation of `procedure_id` the message tells, by its longest matching phrase."""
-    best: tuple[int, str] | None = None
-    for situation_id, cues in knowledge.situation_cues.get(procedure_id, ()):
-        found = cues.find(folded)
-        if found:
-            length = max(len(phrase) for phrase in found)
-            if best is None or length > best[0]:
-                best = (length, situation_id)
-    return best[1] if best else None
+def find_situation(knowledge: Knowledge, procedure_id: str, question: str) -> str | None:
+    """The id of the situation of `procedure_id` the message tells (see `bot.answers.find_situation`)."""
+    told = situation_of(knowledge.procedures[procedure_id], question, knowledge.lexicon.expand)
+    return told.id if told else None
 
 
 def find_referral(knowledge: Knowledge, folded: str) -> tuple[str, int] | None:
@@ -392,7 +386,7 @@ def understand(knowledge: Knowledge, question: str) -> Understanding:
 def _tells_situation(knowledge: Knowledge, ruled: Understanding) -> bool:
     """Whether the message tells a situation of the procedure it names (or of a choice)."""
     named = [ruled.procedure_id, *ruled.choices] if ruled.procedure_id else list(ruled.choices)
-    return any(situation_of(knowledge.procedures[pid], ruled.question) is not None for pid in named)
+    return any(find_situation(knowledge, pid, ruled.question) is not None for pid in named)
 
 
 # Question words people type without a question mark ("đkkh thì ra ubnd phường nào ạ").
@@ -594,10 +588,10 @@ def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
     best = candidates[0].id
     decided = _decide_by_body(knowledge, text, close)
     if decided is not None:
-        situation = find_situation(knowledge, decided, folded)
+        situation = find_situation(knowledge, decided, question)
         return Understanding(question, "procedure", decided, aspect, tuple(candidates), situation_id=situation)
     if len(close) > 1:
         choices = tuple(c.id for c in close[:MAX_CHOICES])
         return Understanding(question, "ambiguous", best, aspect, tuple(candidates), choices=choices)
-    situation = find_situation(knowledge, best, folded)
+    situation = find_situation(knowledge, best, question)
     return Understanding(question, "procedure", best, aspect, tuple(candidates), situation_id=situation)

@@ -283,3 +283,17 @@ def test_every_entry_and_aspect_through_the_telegram_adapter(knowledge) -> None:
                     assert all(len(b.callback_data.encode()) <= CALLBACK_LIMIT for b in buttons)
 
     asyncio.run(render())
+
+
+def test_a_situation_told_in_abbreviations_is_found(knowledge) -> None:
+    # One finder serves understanding and answers; with the lexicon it reads "gks", "cc", "sd".
+    from bot.answers import find_situation
+
+    cases = [
+        ("ho-tich.trich-luc", "mất bản chính gks thì làm sao", "mat-ban-chinh"),
+        ("dat-dai.cap-doi-cap-lai", "sd bị mất thì làm lại thế nào", "mat-so"),
+        ("can-cuoc.cap", "lam cccd cho me 85 tuoi nam mot cho", "tai-nha"),
+    ]
+    for proc_id, question, situation in cases:
+        told = find_situation(knowledge.procedures[proc_id], question, knowledge.lexicon.expand)
+        assert told is not None and told.id == situation, (question, told)
