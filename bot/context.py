@@ -15,23 +15,17 @@ raised procedure top-1 on every set, most on real messages nobody on the team wr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import pairwise
 
 import bm25s
 import numpy as np
 
-from bot.matcher import Candidate, PhraseIndex
+from bot.matcher import Candidate, PhraseIndex, syllable_pairs
 
 # How much the whole-text ranking (scaled to 1 for its best entry) adds to a phrase score when
 # ordering candidates. Chosen on the tuning sets; the phrase score still decides whether to answer.
 CONTEXT_WEIGHT = 0.3
 # Candidates from the phrase index that the context may reorder.
 RERANK_POOL = 10
-
-
-def _pairs(tokens: list[str]) -> list[str]:
-    """Syllables and adjacent pairs: pairs carry word order."""
-    return tokens + [f"{a}_{b}" for a, b in pairwise(tokens)]
 
 
 @dataclass
@@ -47,12 +41,12 @@ class ContextIndex:
         retriever = bm25s.BM25()
         # Catalogue text is read like the index's phrases, without typo repair: a message is read
         # like a query (repaired), which maps its typos onto catalogue words.
-        retriever.index([_pairs(index.phrase_tokens(" . ".join(texts))) for _, texts in entries], show_progress=False)
+        retriever.index([syllable_pairs(index.phrase_tokens(" . ".join(texts))) for _, texts in entries], show_progress=False)
         return cls([entry_id for entry_id, _ in entries], retriever)
 
     def scores(self, index: PhraseIndex, text: str) -> dict[str, float]:
         """Entry id -> its BM25 score for `text`, scaled so that the best entry has 1."""
-        raw = np.asarray(self.retriever.get_scores(_pairs(index.query_tokens(text))))
+        raw = np.asarray(self.retriever.get_scores(syllable_pairs(index.query_tokens(text))))
         best = float(raw.max()) if raw.size else 0.0
         if best <= 0:
             return {}

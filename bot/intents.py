@@ -13,13 +13,13 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from bot.lexicon import Lexicon
+from bot.matcher import syllable_pairs
 from bot.textnorm import fold
 from bot.yamlsource import Problem, load_model, load_models
 
@@ -65,8 +65,7 @@ def load_real_examples(path: Path) -> tuple[list[RealExample], list[Problem]]:
 
 
 def _features(lexicon: Lexicon, text: str) -> list[str]:
-    words = lexicon.expand(fold(text)).split()
-    return words + [f"{a}_{b}" for a, b in pairwise(words)]
+    return syllable_pairs(lexicon.expand(fold(text)).split())
 
 
 @dataclass(frozen=True)

@@ -132,14 +132,20 @@ def _named_off_topic(lexicon: Lexicon, procedures: list[Procedure], path: Path) 
     ("học phí" when school-fee exemption became an entry) it would decline questions the catalogue
     answers.
     """
+    found = [
+        (cue, proc.id, phrase)
+        for proc in procedures
+        for phrase in (proc.name, *proc.aliases)
+        for cue in lexicon.off_topic.find(lexicon.expand(fold(phrase)))
+    ]
+    if not found:
+        return []
+    # The file is read again only to point at the cue's line, which a clean catalogue never needs.
     lines = [fold(line.strip().removeprefix("- ")) for line in path.read_text(encoding="utf-8").splitlines()]
-    problems = []
-    for proc in procedures:
-        for phrase in (proc.name, *proc.aliases):
-            for cue in lexicon.off_topic.find(lexicon.expand(fold(phrase))):
-                line = lines.index(cue) + 1 if cue in lines else 0
-                problems.append(Problem(str(path), line, f"off_topic '{cue}' names catalogue entry {proc.id} ('{phrase}')"))
-    return problems
+    return [
+        Problem(str(path), lines.index(cue) + 1 if cue in lines else 0, f"off_topic '{cue}' names catalogue entry {pid} ('{phrase}')")
+        for cue, pid, phrase in found
+    ]
 
 
 def _situation_phrases(proc: Procedure) -> list[str]:

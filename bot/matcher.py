@@ -55,11 +55,15 @@ def untelex(token: str) -> str:
     return re.sub(r"^([bcdghklmnprstvx])y$", r"\1i", word)
 
 
+def syllable_pairs(tokens: list[str]) -> list[str]:
+    """Syllables and adjacent syllable pairs, repeats kept: pairs carry word order ("khai sinh" vs
+    "sinh khai"). The BM25 context and the intent model count them; the phrase index wants a set."""
+    return tokens + [f"{a}_{b}" for a, b in pairwise(tokens)]
+
+
 def features(tokens: list[str]) -> set[str]:
-    """Syllables and adjacent syllable pairs: pairs carry word order ("khai sinh" vs "sinh khai")."""
-    feats = set(tokens)
-    feats.update(f"{a}_{b}" for a, b in pairwise(tokens))
-    return feats
+    """The distinct syllables and adjacent pairs of `tokens`."""
+    return set(syllable_pairs(tokens))
 
 
 class PackedPostings(Mapping[str, np.ndarray]):
@@ -112,7 +116,7 @@ class PhraseIndex:
         doc_feats: list[set[str]] = [set() for _ in entries]
         for doc, (_, phrases) in enumerate(entries):
             for phrase in phrases:
-                feats = features(self._prepare(phrase))
+                feats = features(self.phrase_tokens(phrase))
                 if feats:
                     phrase_docs.append(doc)
                     phrase_feats.append(feats)
@@ -170,12 +174,9 @@ class PhraseIndex:
             state[name] = PackedPostings(*state[name])
         self.__dict__.update(state)
 
-    def _prepare(self, text: str) -> list[str]:
-        return self._lexicon.expand(fold(text)).split()
-
     def phrase_tokens(self, text: str) -> list[str]:
         """Catalogue text as the index stores it: folded and expanded, never repaired (it has no typos)."""
-        return self._prepare(text)
+        return self._lexicon.expand(fold(text)).split()
 
     def repair(self, tokens: list[str]) -> list[str]:
         """Fix tokens that are not Vietnamese syllables: split run-together words, fix typos."""

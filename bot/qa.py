@@ -207,13 +207,28 @@ def keep_procedure_at_hand(knowledge: Knowledge, understanding: Understanding, r
     return [dataclasses.replace(first, buttons=(*first.buttons, (button,))), *replies[1:]]
 
 
+# What an honest decline offers instead of an answer: the catalogue by field, and the menu.
+_DECLINE_ROW = (Button("📋 Xem danh mục thủ tục", cb.build("m", "thutuc")), Button("🏠 Menu", cb.build("m", "start")))
+
+
+def _what_next(config: Config) -> str:
+    """The ways on after a decline: ask again, browse, or call."""
+    return (
+        "Bạn có thể:\n"
+        "• hỏi lại ngắn gọn tên thủ tục, ví dụ: <i>đăng ký tạm trú cần gì</i>;\n"
+        "• xem danh mục thủ tục theo lĩnh vực (nút bên dưới);\n"
+        f"• gọi {esc(config.hotline_name)}: <b>{esc(config.hotline)}</b>, "
+        "hoặc hỏi trực tiếp tại bộ phận một cửa của phường, xã."
+    )
+
+
 def decline(config: Config) -> Reply:
     """An honest 'I don't know' with what the assistant can do and who can help."""
     text = (
         "Xin lỗi, tôi chưa tìm thấy thủ tục phù hợp với câu hỏi của bạn, nên không dám trả lời đoán.\n\n"
-        + _WHAT_NEXT.format(hotline_name=esc(config.hotline_name), hotline=esc(config.hotline))
+        + _what_next(config)
     )
-    return Reply(text, rows([Button("📋 Xem danh mục thủ tục", cb.build("m", "thutuc")), Button("🏠 Menu", cb.build("m", "start"))], 2))
+    return Reply(text, (_DECLINE_ROW,))
 
 
 def suggest(config: Config, understanding: Understanding, knowledge: Knowledge) -> Reply:
@@ -221,18 +236,10 @@ def suggest(config: Config, understanding: Understanding, knowledge: Knowledge) 
     text = (
         "Tôi chưa chắc bạn hỏi về thủ tục nào, nên không dám trả lời đoán. "
         "Nếu là một trong các thủ tục dưới đây, bạn bấm để xem.\n\n"
-        + _WHAT_NEXT.format(hotline_name=esc(config.hotline_name), hotline=esc(config.hotline))
+        + _what_next(config)
     )
     picks = rows(_pick_buttons(knowledge, understanding, understanding.suggestions))
-    return Reply(text, (*picks, (Button("📋 Xem danh mục thủ tục", cb.build("m", "thutuc")), Button("🏠 Menu", cb.build("m", "start")))))
-
-
-_WHAT_NEXT = (
-    "Bạn có thể:\n"
-    "• hỏi lại ngắn gọn tên thủ tục, ví dụ: <i>đăng ký tạm trú cần gì</i>;\n"
-    "• xem danh mục thủ tục theo lĩnh vực (nút bên dưới);\n"
-    "• gọi {hotline_name}: <b>{hotline}</b>, hoặc hỏi trực tiếp tại bộ phận một cửa của phường, xã."
-)
+    return Reply(text, (*picks, _DECLINE_ROW))
 
 
 def greeting_or_decline(config: Config, understanding: Understanding, knowledge: Knowledge) -> Reply:

@@ -162,8 +162,8 @@ _FILLER = frozenset(
 )
 
 
-def _names_something(knowledge: Knowledge, folded: str) -> bool:
-    """Whether anything is left once the asked aspect and filler words are taken away.
+def _names_something(knowledge: Knowledge, folded: str, filler: frozenset[str] = _FILLER) -> bool:
+    """Whether anything is left once the asked aspect and `filler` words are taken away.
 
     "cần giấy tờ gì" asks for documents of no procedure in particular: answering with the best
     match would be a guess.
@@ -173,7 +173,7 @@ def _names_something(knowledge: Knowledge, folded: str) -> bool:
         rest = cues.remove(rest)
     # Cues overlap ("cần giấy" | "giấy tờ"), so leftovers of a cue phrase do not count either.
     cue_words = knowledge.lexicon.aspect_words
-    return any(word not in _FILLER and word not in cue_words for word in rest.split())
+    return any(word not in filler and word not in cue_words for word in rest.split())
 
 
 def _focus(text: str) -> str:
@@ -196,24 +196,15 @@ def _search(knowledge: Knowledge, text: str) -> list[Candidate]:
 
 # Words of asking itself ("xin hỏi, thủ tục như thế nào?", "tôi phải làm gì trong trường hợp này?"):
 # a question sentence made only of them points back at the story and names nothing by itself.
-_ASKING = frozenset(
+_ASKING: frozenset[str] = frozenset(
     {"thu", "tuc", "xin", "hoi", "cho", "biet", "duoc", "ra", "sao", "nay", "day", "do", "tren", "truong"}
     | {"hop", "va", "hay", "neu", "den", "dau", "o", "di"}
 )
 
 
-def _names_by_itself(knowledge: Knowledge, sentence: str) -> bool:
-    """Whether a sentence holds a word beyond asking, filler and aspect cues."""
-    rest = knowledge.lexicon.expand(fold(sentence))
-    for cues in knowledge.lexicon.aspects.values():
-        rest = cues.remove(rest)
-    skip = _FILLER | _ASKING | knowledge.lexicon.aspect_words
-    return any(word not in skip for word in rest.split())
-
-
 def _procedure_candidates(knowledge: Knowledge, text: str, focus: str) -> list[Candidate]:
     """Candidates for the question: the clause after a turn word, else the last sentence, else all."""
-    if focus != text and not _names_by_itself(knowledge, focus):
+    if focus != text and not _names_something(knowledge, knowledge.lexicon.expand(fold(focus)), _FILLER | _ASKING):
         return _search(knowledge, text)  # "Thủ tục thế nào?" after the story: the story says what
     parts = _TURN.split(focus)
     if len(parts) > 1 and has_letters(parts[-1]):
@@ -373,20 +364,21 @@ def understand(knowledge: Knowledge, question: str) -> Understanding:
     # model recognises such stories the cue lists miss.
     if (
         ruled.kind in ("procedure", "ambiguous")
+        and _told_not_asked(knowledge, question)
+        and knowledge.intent_model.posterior(question)["complaint"] >= MODEL_OVERRIDE
         # A told situation is answered with its own advice and the complaint button first
         # ("cán bộ bắt nộp giấy xác nhận độc thân" -> "Không cần giấy này nữa").
         and not _tells_situation(knowledge, ruled)
-        and _told_not_asked(knowledge, question)
-        and knowledge.intent_model.posterior(question)["complaint"] >= MODEL_OVERRIDE
     ):
         return _replace_kind(knowledge, ruled, "complaint")
     return ruled
 
 
 def _tells_situation(knowledge: Knowledge, ruled: Understanding) -> bool:
-    """Whether the message tells a situation of the procedure it names (or of a choice)."""
-    named = [ruled.procedure_id, *ruled.choices] if ruled.procedure_id else list(ruled.choices)
-    return any(find_situation(knowledge, pid, ruled.question) is not None for pid in named)
+    """Whether the message tells a situation of the procedure it names (found already) or of a choice."""
+    return ruled.situation_id is not None or any(
+        find_situation(knowledge, pid, ruled.question) is not None for pid in ruled.choices
+    )
 
 
 # Question words people type without a question mark ("đkkh thì ra ubnd phường nào ạ").
