@@ -61,6 +61,7 @@ for _path in (str(ROOT), str(E2E)):
         sys.path.insert(0, _path)
 
 import httpx  # noqa: E402
+from crowd import HistoryPoller  # noqa: E402
 from harness import EMULATOR_DIR, BotMessage, Emulator, node_executable, npm_deps_installed  # noqa: E402
 
 # What citizens ask, as they type it: (text, kind). Every entry must be answered without starting a
@@ -141,7 +142,7 @@ class ReaderStats:
         }
 
 
-class HistoryReader:
+class HistoryReader(HistoryPoller):
     """One task reads the emulator's whole history every ``interval`` s and resolves every user's wait.
 
     A bot message counts as visible at the moment the poll that first contained it returned. Waits
@@ -149,52 +150,27 @@ class HistoryReader:
     """
 
     def __init__(self, emulator: Emulator, interval: float = 0.02) -> None:
-        self.emulator = emulator
-        self.interval = interval
+        super().__init__(emulator, interval)
         self.stats = ReaderStats()
         self._seen_ids: set[int] = set()
         self.user_read_at: dict[int, float] = {}  # user update id -> first poll showing it fetched by the bot
         self._by_chat: dict[int, list[tuple[int, float, BotMessage]]] = {}
         self._waits: dict[int, list[_Wait]] = {}
-        self._task: asyncio.Task[None] | None = None
-        self._http: httpx.AsyncClient | None = None
-
-    async def __aenter__(self) -> HistoryReader:
-        self._http = httpx.AsyncClient(trust_env=False, timeout=10.0)
-        self._task = asyncio.create_task(self._run())
-        return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        if self._http is not None:
-            await self._http.aclose()
+        await super().__aexit__(*exc)
         for waits in self._waits.values():
             for wait in waits:
                 if not wait.future.done():
                     wait.future.cancel()
 
-    async def _run(self) -> None:
-        assert self._http is not None
-        url = f"{self.emulator.api_url}/getUpdatesHistory"
-        payload = {"token": self.emulator.token}
-        while True:
-            started = time.perf_counter()
-            try:
-                response = await self._http.post(url, json=payload)
-                seen_at = time.perf_counter()
-                entries = response.json().get("result") or []
-            except (httpx.HTTPError, ValueError):
-                self.stats.failures += 1
-                await asyncio.sleep(self.interval)
-                continue
-            self.stats.polls += 1
-            self.stats.seconds.append(seen_at - started)
-            self.stats.bytes.append(len(response.content))
-            self._ingest(entries, seen_at)
-            await asyncio.sleep(max(0.0, self.interval - (time.perf_counter() - started)))
+    def _failed(self) -> None:
+        self.stats.failures += 1
+
+    def _polled(self, response: httpx.Response, seconds: float) -> None:
+        self.stats.polls += 1
+        self.stats.seconds.append(seconds)
+        self.stats.bytes.append(len(response.content))
 
     def _ingest(self, entries: list[dict[str, Any]], seen_at: float) -> None:
         touched: set[int] = set()

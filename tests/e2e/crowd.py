@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 import httpx
 from harness import BotMessage, Emulator
@@ -31,19 +31,17 @@ class _Wait:
     future: asyncio.Future[tuple[float, BotMessage]]
 
 
-class HistoryReader:
-    """Reads the whole emulator history every `interval` seconds and resolves waits per chat."""
+class HistoryPoller:
+    """One task fetches the emulator's whole history every `interval` seconds and hands each poll
+    to `_ingest`; used as an async context manager. Readers differ only in what they keep."""
 
-    def __init__(self, emulator: Emulator, interval: float = 0.05) -> None:
+    def __init__(self, emulator: Emulator, interval: float) -> None:
         self.emulator = emulator
         self.interval = interval
-        self.by_chat: dict[int, list[BotMessage]] = {}
-        self._seen: set[int] = set()
-        self._waits: list[_Wait] = []
         self._task: asyncio.Task[None] | None = None
         self._http: httpx.AsyncClient | None = None
 
-    async def __aenter__(self) -> HistoryReader:
+    async def __aenter__(self) -> Self:
         self._http = httpx.AsyncClient(trust_env=False, timeout=10.0)
         self._task = asyncio.create_task(self._run())
         return self
@@ -61,10 +59,35 @@ class HistoryReader:
         url = f"{self.emulator.api_url}/getUpdatesHistory"
         while True:
             started = time.perf_counter()
-            with contextlib.suppress(httpx.HTTPError, ValueError):
+            try:
                 response = await self._http.post(url, json={"token": self.emulator.token})
-                self._ingest(response.json().get("result") or [], time.perf_counter())
+                seen_at = time.perf_counter()
+                entries = response.json().get("result") or []
+            except (httpx.HTTPError, ValueError):
+                self._failed()
+            else:
+                self._polled(response, seen_at - started)
+                self._ingest(entries, seen_at)
             await asyncio.sleep(max(0.0, self.interval - (time.perf_counter() - started)))
+
+    def _failed(self) -> None:
+        """A poll that failed (the next one comes after the usual interval)."""
+
+    def _polled(self, response: httpx.Response, seconds: float) -> None:
+        """A poll that returned, before its entries are ingested."""
+
+    def _ingest(self, entries: list[dict[str, Any]], seen_at: float) -> None:
+        raise NotImplementedError
+
+
+class HistoryReader(HistoryPoller):
+    """Keeps every bot message per chat and resolves waits per chat."""
+
+    def __init__(self, emulator: Emulator, interval: float = 0.05) -> None:
+        super().__init__(emulator, interval)
+        self.by_chat: dict[int, list[BotMessage]] = {}
+        self._seen: set[int] = set()
+        self._waits: list[_Wait] = []
 
     def _ingest(self, entries: list[dict[str, Any]], seen_at: float) -> None:
         for entry in sorted(entries, key=lambda e: e.get("updateId", 0)):
