@@ -28,6 +28,7 @@ START = dt.datetime(2026, 11, 20, 3, 0, tzinfo=dt.UTC)
 
 CITIZEN = "tg:1001"
 CITIZEN_NAME = "Trần Thị Mai"
+CONTACT = f"{CITIZEN_NAME}, 0901234567"  # what a citizen types at the contact step
 OTHER_CITIZEN = "tg:2002"
 STAFF = "tg:501"
 STAFF_ID = 501

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from complaint_helpers import Clock
 
 from bot.app import Loaded, load, make_assistant
 from bot.conversation import Assistant
@@ -26,6 +27,12 @@ def loaded() -> Loaded:
 @pytest.fixture(scope="session")
 def knowledge(loaded: Loaded) -> Knowledge:
     return loaded.knowledge
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A fixed, steppable clock for the complaint tests (deadlines, retention, reminders)."""
+    return Clock()
 
 
 @pytest.fixture

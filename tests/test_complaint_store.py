@@ -45,11 +45,6 @@ def counts(store: Store) -> dict[str, int]:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "db.sqlite3"
 

@@ -9,6 +9,7 @@ from complaint_helpers import (
     BEN_THANH,
     CITIZEN,
     CITIZEN_NAME,
+    CONTACT,
     SUPERVISOR,
     Clock,
     Person,
@@ -26,13 +27,6 @@ from complaint_helpers import (
 
 from bot.complaints.store import Store
 from bot.conversation import Assistant
-
-CONTACT = f"{CITIZEN_NAME}, 0901234567"
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture

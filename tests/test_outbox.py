@@ -41,11 +41,6 @@ FALLBACK = f"supervisor:{SUPERVISOR}"
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
 def store(tmp_path: Path, clock: Clock) -> Store:
     return Store(tmp_path / "db.sqlite3", clock=clock)
 

@@ -33,11 +33,6 @@ CITATIONS = re.compile(r"30 ngày qua: (\d+) phản ánh tại (.+?) liên quan 
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
 def assistant(loaded, tmp_path: Path, clock: Clock) -> Assistant:
     return build(loaded, tmp_path, clock)
 

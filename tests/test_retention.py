@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from complaint_helpers import (
     CITIZEN,
+    CONTACT,
     STAFF,
     WARD_CHAT,
     Clock,
@@ -21,13 +22,6 @@ from complaint_helpers import (
 from bot.complaints.store import Store
 from bot.conversation import Assistant
 from bot.privacy.retention import months_before, purge, run_daily
-
-CONTACT = "Trần Thị Mai, 0901234567"
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture

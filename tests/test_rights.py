@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from complaint_helpers import (
     CITIZEN,
+    CONTACT,
     OTHER_CITIZEN,
     STAFF,
     WARD_CHAT,
@@ -24,13 +25,6 @@ from complaint_helpers import (
 from bot.conversation import Assistant
 from bot.privacy import consent
 from bot.replies import MESSAGE_LIMIT, to_plain
-
-CONTACT = "Trần Thị Mai, 0901234567"
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture

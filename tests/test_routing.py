@@ -40,11 +40,6 @@ def config(loaded):
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
 def assistant(loaded, tmp_path: Path, clock: Clock, config):
     return build(loaded, tmp_path, clock, config)
 
