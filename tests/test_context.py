@@ -50,3 +50,23 @@ def test_a_story_is_ordered_by_the_circumstances_it_tells(knowledge) -> None:
     assert understand(knowledge, story).procedure_id == "ho-tich.nhan-cha-me-con"
     told = "Con rể đã ly hôn và dọn đi lâu rồi, chủ hộ có đề nghị xóa thường trú cho nó được không?"
     assert (understand(knowledge, told).kind, understand(knowledge, told).procedure_id) == ("procedure", "cu-tru.xoa-thuong-tru")
+
+
+def test_a_long_story_that_points_past_the_named_entry_offers_both(knowledge) -> None:
+    # Real message (real/fresh3): its words name the start-of-works notice best, while the story (a
+    # house in the countryside: is a permit needed?) is about the permit. Rather than answer the
+    # notice, both are offered, the named one first.
+    story = (
+        "Xin chào Luật Khai Nguyên, sắp tới tôi có ý định xây dựng một căn nhà thuộc khu vực nông thôn của "
+        "Hà Nội, vậy việc tô xây dựng nhà ở nông thôn có cần xin phép không? Và nếu có thì thủ tục như thế "
+        "nào?"
+    )
+    got = understand(knowledge, story)
+    assert got.kind == "ambiguous"
+    assert set(got.choices) == {"xay-dung.thong-bao-khoi-cong", "xay-dung.giay-phep-nha-o"}
+
+
+def test_a_short_question_is_answered_by_its_name_whatever_the_bodies_say(knowledge) -> None:
+    # Every entry's body speaks of fees and online filing: in a short question that is noise.
+    for question in ("dk khai sinh cho con có mất phí ko ad", "dang ky ho kinh doanh mat bao lau"):
+        assert understand(knowledge, question).kind == "procedure"
