@@ -158,7 +158,10 @@ class Lexicon:
         Benefits the law gives are blanked first: "xin tiền mai táng phí" asks for an entitlement.
         """
         text = self.benefits.remove(folded_text)
-        if self.money_demand.count(text):
+        # "miễn đóng quỹ phòng chống thiên tai" names a statutory levy, not a fund a clerk collects:
+        # a cue counts only outside a fee's name, unless the cue speaks of the fee ("ngoài lệ phí").
+        outside_fees = set(self.money_demand.find(self.official_fees.remove(text)))
+        if any(cue in outside_fees or self.official_fees.count(cue) for cue in self.money_demand.find(text)):
             return True
         return bool(_AMOUNT.search(text)) and bool(self.money_verbs.count(text)) and not self.official_fees.count(text)
 

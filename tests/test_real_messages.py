@@ -66,6 +66,26 @@ def test_money_demanded_in_any_words_is_a_complaint(knowledge, story: str) -> No
 
 
 @pytest.mark.parametrize(
+    ("question", "expect"),
+    [
+        # Real messages (real/fresh2, real/fresh3): a statutory levy and tuition are fees the law sets;
+        # asking to be exempt from them is a question, not money demanded.
+        (
+            "Mới đây tôi được nghe thông báo của UBND xã thông báo quỹ phòng chống thiên tai của xã mỗi người "
+            "đóng 100.000 đồng/người. Nhưng gia đình tôi là hộ nghèo có được miễn đóng quỹ phòng chống thiên tai không?",
+            "phong-chong-thien-tai.mien-giam-quy",
+        ),
+        ("con tôi học cấp 2 mỗi kỳ phải đóng 2 triệu học phí, hộ cận nghèo có được miễn giảm không?", None),
+    ],
+)
+def test_asking_to_be_exempt_from_a_fee_is_no_money_demanded(knowledge, question: str, expect: str | None) -> None:
+    result = understand(knowledge, question)
+    assert not result.money_demanded and result.kind != "complaint"
+    if expect:
+        assert result.procedure_id == expect
+
+
+@pytest.mark.parametrize(
     "story",
     [
         "Theo lịch hẹn tôi được trả kết quả sang tên sổ đỏ. Đúng hẹn tôi đến thì được hẹn thêm 10 ngày nữa.",
