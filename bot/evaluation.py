@@ -94,14 +94,16 @@ def evaluate(
         if kind != "complaint":
             report.false_complaint.add(got.kind == "complaint")
         if kind == "procedure":
-            ok = got.kind in ("procedure", "ambiguous") and got.procedure_id == item.get("expect")
+            # `also`: an entry the annotator judged equally right ("sang tên" and "tách thửa" asked at once).
+            right = {item.get("expect"), *item.get("also", ())}
+            ok = got.kind in ("procedure", "ambiguous") and got.procedure_id in right
             report.procedure_top1.add(ok)
-            offered = got.kind in ("procedure", "ambiguous") and item.get("expect") in (got.procedure_id, *got.choices)
+            offered = got.kind in ("procedure", "ambiguous") and bool(right & {got.procedure_id, *got.choices})
             report.procedure_in_choices.add(offered)
             report.procedure_answered_directly.add(ok and got.kind == "procedure")
             report.procedure_wrongly_declined.add(got.kind in ("none", "referral"))
             if got.kind == "none":
-                report.declined_but_suggested.add(item.get("expect") in got.suggestions)
+                report.declined_but_suggested.add(bool(right & set(got.suggestions)))
             if item.get("aspect") and ok:
                 report.aspect.add(got.aspect == item["aspect"])
         elif kind == "none":
