@@ -7,7 +7,7 @@ phrase is folded (see `bot.textnorm.fold`) on load, so the file is written in no
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated
@@ -15,7 +15,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from bot.categories import COMPLAINT_CATEGORIES
-from bot.textnorm import fold
+from bot.textnorm import fold, typed_as, words
 from bot.yamlsource import Problem, load_model
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -100,15 +100,43 @@ class Cues:
 
     pattern: re.Pattern[str] | None
     phrases: tuple[str, ...] = ()  # folded
+    written: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)  # folded -> words as written
 
     @classmethod
     def of(cls, phrases: list[str]) -> Cues:
         folded = sorted({f for f in map(fold, phrases) if f})
-        return cls(_phrase_pattern(folded), tuple(folded))
+        written: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in phrases:
+            if fold(phrase):
+                written.setdefault(fold(phrase), []).append(tuple(words(phrase)))
+        return cls(_phrase_pattern(folded), tuple(folded), {k: tuple(v) for k, v in written.items()})
 
     def find(self, folded_text: str) -> list[str]:
         """The cue phrases present in `folded_text`."""
         return self.pattern.findall(folded_text) if self.pattern else []
+
+    def find_as_typed(self, folded_text: str, text: str) -> list[str]:
+        """`find`, less the cues that `text` holds only with other diacritics than the cue's.
+
+        Folding makes "bố bạn" (a friend's father) read as the complaint cue "bỏ bàn" (left the
+        desk). A citizen who typed the marks told us which word they meant; one who typed none
+        did not, and every reading stays possible.
+        """
+        typed = words(text)
+        folded_words = [fold(w) for w in typed]
+        return [cue for cue in self.find(folded_text) if not self._only_otherwise_typed(cue, typed, folded_words)]
+
+    def _only_otherwise_typed(self, cue: str, typed: list[str], folded_words: list[str]) -> bool:
+        parts = cue.split()
+        n = len(parts)
+        starts = [i for i in range(len(typed) - n + 1) if folded_words[i : i + n] == parts]
+        if not starts:
+            return False  # matched through an abbreviation or synonym the citizen did not spell out
+        return not any(
+            len(form) == n and all(typed_as(typed[i + j], form[j]) for j in range(n))
+            for form in self.written.get(cue, ())
+            for i in starts
+        )
 
     def count(self, folded_text: str) -> int:
         return len(self.find(folded_text))

@@ -503,7 +503,7 @@ def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
     at_office = lex.admin_context.count(folded) or lex.officials.count(folded)
     private = _private_matter(knowledge, folded)
     money = lex.tells_money_demanded(folded) and bool(at_office) and not private
-    complaint = 0 if private else lex.complaint.count(complaint_text)
+    complaint = 0 if private else len(lex.complaint.find_as_typed(complaint_text, text))
     weak_commitment = lex.commitment_weak.count(folded)
     # What the desk has pledged is asked of the office: "có quyền yêu cầu" a neighbour is not that.
     commitment = 0 if private else lex.commitment.count(lex.commitment_weak.remove(folded))

@@ -85,6 +85,21 @@ def test_asking_to_be_exempt_from_a_fee_is_no_money_demanded(knowledge, question
         assert result.procedure_id == expect
 
 
+def test_a_complaint_cue_typed_with_other_diacritics_is_another_word(knowledge) -> None:
+    # Real message (real/fresh2): folded, "Bố bạn tôi" is the complaint cue "bỏ bàn" (left the desk).
+    question = (
+        "Bố bạn tôi vừa mất, gia đình, anh em bạn bè chúng tôi rất đau buồn và phải lo rất nhiều công việc "
+        "mai táng cho bác nên không thể đi đăng ký khai tử ở Ủy ban ngay được. Cho hỏi, sau một tuần kể từ "
+        "ngày bác mất, gia đình bạn tôi mới đi làm thủ tục khai tử thì có được không?"
+    )
+    assert (understand(knowledge, question).kind, understand(knowledge, question).procedure_id) == (
+        "procedure",
+        "ho-tich.khai-tu",
+    )
+    # Typed without marks, the cue may be meant: the desk left empty is still a complaint.
+    assert understand(knowledge, "can bo bo ban di uong ca phe ca buoi sang, dan cho mai khong ai tiep").kind == "complaint"
+
+
 @pytest.mark.parametrize(
     "story",
     [

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from bot.textnorm import clean, clean_lines, fold, has_letters, sentences, strip_diacritics, tokens
+from bot.textnorm import clean, clean_lines, fold, has_letters, sentences, strip_diacritics, tokens, typed_as, words
 
 
 def nfd(text: str) -> str:
@@ -114,3 +114,26 @@ def test_emoji_or_punctuation_only_has_no_letters(text: str) -> None:
 @pytest.mark.parametrize("text", ["🙏 cảm ơn", "ok", "123", "Đ"])
 def test_any_letter_or_digit_counts(text: str) -> None:
     assert has_letters(text) is True
+
+
+@pytest.mark.parametrize(
+    ("typed", "written", "same"),
+    [
+        ("bo", "bỏ", True),  # typed without marks: any reading stays possible
+        ("bỏ", "bỏ", True),
+        ("hoà", "hòa", True),  # old and new tone placement
+        ("HOÀ", "hòa", True),
+        ("bố", "bỏ", False),
+        ("bạn", "bàn", False),
+        ("đi", "di", True),  # a cue written without marks says nothing either
+        ("đòi", "đợi", False),
+    ],
+)
+def test_a_typed_syllable_is_the_written_one_only_if_its_marks_agree(typed: str, written: str, same: bool) -> None:
+    assert typed_as(typed, written) is same
+
+
+def test_words_keep_what_was_typed_in_token_order() -> None:
+    text = "Bố bạn tôi, hoà-giải 100.000đ"
+    assert words(text) == ["bố", "bạn", "tôi", "hoà", "giải", "100", "000đ"]
+    assert [fold(w) for w in words(text)] == tokens(text)
