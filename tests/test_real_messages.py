@@ -229,6 +229,9 @@ def test_visits_counted_in_tens_and_a_neighbours_wall_are_read_as_people_tell_th
         ("Xe của tôi bị công an tạm giữ 30 ngày, muốn lấy xe ra thì cần giấy tờ gì?", "csgt"),
         # Living abroad, told by the country's name, outweighs a clearly named passport question.
         ("Tôi đang sống ở Úc, hộ chiếu Việt Nam hết hạn, gia hạn ở đâu?", "lanh-su"),
+        # Studying or working there is living there: the birth or marriage is registered at the mission.
+        ("Vợ chồng tôi đang sinh sống và làm việc tại Đài Loan, sắp sinh em bé thì làm giấy khai sinh cho con ở đâu?", "lanh-su"),
+        ("Em đang du học ở Nhật Bản, muốn đăng ký kết hôn với bạn trai cũng là người Việt thì làm thế nào?", "lanh-su"),
     ],
 )
 def test_pensions_fines_and_living_abroad_are_referred(knowledge, question: str, referral: str) -> None:
@@ -330,3 +333,8 @@ def test_a_husbands_abuse_is_no_complaint_about_the_desk(knowledge, story: str) 
 def test_an_empty_office_on_a_working_day_is_a_complaint_even_beside_an_employer(knowledge) -> None:
     story = "Giấy tờ vẫn chưa ký được nên tôi đành hủy vé về công ty. Hôm nay là ngày làm việc mà không hiểu sao xã không có ai."
     assert understand(knowledge, story).kind == "complaint"
+
+
+def test_marrying_a_foreigner_at_home_stays_with_the_ward(knowledge) -> None:
+    result = understand(knowledge, "Tôi lấy chồng người Đài Loan, đăng ký kết hôn ở đâu?")
+    assert (result.kind, result.procedure_id) == ("procedure", "ho-tich.ket-hon-nuoc-ngoai")
