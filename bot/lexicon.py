@@ -15,7 +15,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from bot.categories import COMPLAINT_CATEGORIES
-from bot.textnorm import fold, typed_as, words
+from bot.textnorm import fold, letters_and_marks, typed_as, words
 from bot.yamlsource import Problem, load_model
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -56,6 +56,9 @@ class LexiconFile(BaseModel):
     # Words naming a public office or its people; narrower than admin_context ("hồ sơ", "giấy tờ"
     # are papers of private matters too).
     public_office: list[Text] = Field(default_factory=list)
+    # Office words that fold into common words ("xã" = "xa", "phường" = "phương"): they name an
+    # office only where the citizen typed their diacritics.
+    public_office_marked: list[Text] = Field(default_factory=list)
     # Nouns that name a matter of their own (war invalids, maternity pay, a labour contract): an
     # entry that never mentions the one a message names is not what the message asks about.
     domain_terms: list[Text] = Field(default_factory=list)
@@ -126,6 +129,21 @@ class Cues:
         folded_words = [fold(w) for w in typed]
         return [cue for cue in self.find(folded_text) if not self._only_otherwise_typed(cue, typed, folded_words)]
 
+    def typed_with_marks(self, text: str) -> list[str]:
+        """The cues `text` holds typed with exactly their diacritics ("xã", not "xa" or "xà")."""
+        typed = words(text)
+        folded_words = [fold(w) for w in typed]
+        found = []
+        for cue, forms in self.written.items():
+            n = len(cue.split())
+            for i in range(len(typed) - n + 1):
+                if folded_words[i : i + n] == cue.split() and any(
+                    all(letters_and_marks(typed[i + j]) == letters_and_marks(form[j]) for j in range(n)) for form in forms if len(form) == n
+                ):
+                    found.append(cue)
+                    break
+        return found
+
     def _only_otherwise_typed(self, cue: str, typed: list[str], folded_words: list[str]) -> bool:
         parts = cue.split()
         n = len(parts)
@@ -172,6 +190,7 @@ class Lexicon:
     benefits: Cues = Cues(None)
     private_parties: Cues = Cues(None)
     public_office: Cues = Cues(None)
+    public_office_marked: Cues = Cues(None)
     domain_terms: Cues = Cues(None)
 
     @cached_property
@@ -239,6 +258,7 @@ class Lexicon:
             benefits=Cues.of(data.benefits),
             private_parties=Cues.of(data.private_parties),
             public_office=Cues.of(data.public_office),
+            public_office_marked=Cues.of(data.public_office_marked),
             domain_terms=Cues.of(data.domain_terms),
         )
 

@@ -41,7 +41,7 @@ def fold(text: str) -> str:
     return _FINAL_Y.sub(r"\1i", _NON_WORD.sub(" ", ascii_text)).strip()
 
 
-def _marks(syllable: str) -> tuple[str, str]:
+def letters_and_marks(syllable: str) -> tuple[str, str]:
     """A syllable's letters and its diacritics as a sorted string (so "hoà" and "hòa" agree)."""
     decomposed = unicodedata.normalize("NFD", syllable.lower())
     letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -51,8 +51,8 @@ def _marks(syllable: str) -> tuple[str, str]:
 def typed_as(typed: str, written: str) -> bool:
     """Whether a syllable the citizen typed can be the written one: typed without diacritics, or
     with the same ones. "bo" can be "bỏ"; "bố" cannot ("bố bạn" is not "bỏ bàn")."""
-    letters, marks = _marks(typed)
-    written_letters, written_marks = _marks(written)
+    letters, marks = letters_and_marks(typed)
+    written_letters, written_marks = letters_and_marks(written)
     if not (marks or "đ" in letters) or not (written_marks or "đ" in written_letters):
         return True  # either side says nothing about which word it is ("ko", "dc" are cues too)
     return (letters, marks) == (written_letters, written_marks)

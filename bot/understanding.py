@@ -365,8 +365,10 @@ def understand(knowledge: Knowledge, question: str) -> Understanding:
         asks = _asks_question(knowledge, text, lex.expand(fold(_focus(text))))
         told = any(cue not in _WEAK_REPORT for cue in lex.complaint_report.find(folded))
         plain_question = asks and not told and not lex.officials.count(folded)
-        if best == "complaint" and (plain_question or _private_matter(knowledge, folded)):
+        if best == "complaint" and plain_question:
             sure = posterior[best] >= MODEL_CERTAIN
+        if best == "complaint" and _private_matter(knowledge, folded, text):
+            sure = False
         if ruled.kind == "none" and best in ("complaint", "commitment") and sure and at_office:
             return _replace_kind(knowledge, ruled, best)
         if ruled.kind == "commitment" and best == "procedure" and sure and top >= ACCEPT_SCORE:
@@ -408,7 +410,7 @@ def _told_not_asked(knowledge: Knowledge, question: str) -> bool:
     focus_folded = lex.expand(fold(_focus(text)))
     if _asks_question(knowledge, text, focus_folded) or _QUESTION_WORDS.search(focus_folded):
         return False
-    if _private_matter(knowledge, folded):
+    if _private_matter(knowledge, folded, text):
         return False
     return bool(lex.admin_context.count(folded) or lex.officials.count(folded))
 
@@ -487,10 +489,15 @@ def _prefer_named_matter(knowledge: Knowledge, folded: str, candidates: list[Can
     return [named, *(c for c in candidates if c is not named)]
 
 
-def _private_matter(knowledge: Knowledge, folded: str) -> bool:
-    """The message is about a private party (employer, seller, neighbour) and names no public office."""
+def _private_matter(knowledge: Knowledge, folded: str, text: str) -> bool:
+    """The message is about a private party (employer, seller, neighbour) and names no public office.
+
+    Staff words ("nhân viên", "anh ấy") serve a shop as well as a ward, so they place nothing.
+    """
     lex = knowledge.lexicon
-    return bool(lex.private_parties.count(folded)) and not (lex.public_office.count(folded) or lex.officials.count(folded))
+    if not lex.private_parties.count(folded):
+        return False
+    return not (lex.public_office.count(folded) or lex.public_office_marked.typed_with_marks(text))
 
 
 def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
@@ -513,7 +520,7 @@ def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
     complaint_text = lex.benefits.remove(folded)
     # Money demanded at an office or by an official; neighbourhood funds and prices are not conduct.
     at_office = lex.admin_context.count(folded) or lex.officials.count(folded)
-    private = _private_matter(knowledge, folded)
+    private = _private_matter(knowledge, folded, text)
     money = lex.tells_money_demanded(folded) and bool(at_office) and not private
     complaint = 0 if private else len(lex.complaint.find_as_typed(complaint_text, text))
     weak_commitment = lex.commitment_weak.count(folded)
@@ -524,7 +531,7 @@ def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
     # "mà không" narrates in a story but also joins a rights question ("từ chối ... mà không giải
     # thích có được không?"), so a question about the rules needs a stronger sign of a told incident.
     told = any(cue not in _WEAK_REPORT for cue in lex.complaint_report.find(folded))
-    soft_complaint = lex.officials.count(folded) and lex.misconduct_soft.count(folded) and not asks
+    soft_complaint = lex.officials.count(folded) and lex.misconduct_soft.count(folded) and not asks and not private
     # A late or bounced dossier told with its numbers, even when no official is named.
     elapsed_story = (
         bool(_ELAPSED.search(folded))

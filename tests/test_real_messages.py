@@ -338,3 +338,13 @@ def test_an_empty_office_on_a_working_day_is_a_complaint_even_beside_an_employer
 def test_marrying_a_foreigner_at_home_stays_with_the_ward(knowledge) -> None:
     result = understand(knowledge, "Tôi lấy chồng người Đài Loan, đăng ký kết hôn ở đâu?")
     assert (result.kind, result.procedure_id) == ("procedure", "ho-tich.ket-hon-nuoc-ngoai")
+
+
+def test_a_shops_staff_is_no_official(knowledge) -> None:
+    # "nhân viên" serves a shop as well as a ward: beside a shop and no public office, the
+    # story is a consumer dispute, not a complaint about the desk.
+    story = (
+        "Tôi mua tủ lạnh ở cửa hàng điện máy, dùng được một hôm thì hỏng. Ra đổi thì nhân viên cửa hàng "
+        "bắt đợi cả buổi rồi bảo phải chịu phí đổi 3 triệu."
+    )
+    assert understand(knowledge, story).kind != "complaint"

@@ -137,3 +137,11 @@ def test_words_keep_what_was_typed_in_token_order() -> None:
     text = "Bố bạn tôi, hoà-giải 100.000đ"
     assert words(text) == ["bố", "bạn", "tôi", "hoà", "giải", "100", "000đ"]
     assert [fold(w) for w in words(text)] == tokens(text)
+
+
+def test_office_words_count_only_typed_with_their_marks(knowledge) -> None:
+    marked = knowledge.lexicon.public_office_marked
+    assert marked.typed_with_marks("hôm nay xã không có ai") == ["xa"]
+    assert marked.typed_with_marks("nhà tôi ở xa lắm") == []  # "xa" (far) typed plain says nothing
+    assert marked.typed_with_marks("đơn phương ly hôn") == []
+    assert marked.typed_with_marks("lên Phường hỏi") == ["phuong"]
