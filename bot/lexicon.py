@@ -125,9 +125,12 @@ class Cues:
         desk). A citizen who typed the marks told us which word they meant; one who typed none
         did not, and every reading stays possible.
         """
+        found = self.find(folded_text)
+        if not found:
+            return found
         typed = words(text)
         folded_words = [fold(w) for w in typed]
-        return [cue for cue in self.find(folded_text) if not self._only_otherwise_typed(cue, typed, folded_words)]
+        return [cue for cue in found if not self._only_otherwise_typed(cue, typed, folded_words)]
 
     def typed_with_marks(self, text: str) -> list[str]:
         """The cues `text` holds typed with exactly their diacritics ("xã", not "xa" or "xà")."""
