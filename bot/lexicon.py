@@ -41,6 +41,11 @@ class LexiconFile(BaseModel):
     rights_question: list[Text]  # "có được ... không": asks about an entitlement, not a report
     off_topic: list[Text]  # cues of chit-chat that share words with procedures
     greetings: list[Text] = Field(default_factory=list)
+    # Asking for advice in words, without a question mark ("xin tư vấn", "mong được giải đáp").
+    requests: list[Text] = Field(default_factory=list)
+    # Words of a closing courtesy ("xin chân thành cảm ơn", "mong luật sư giúp đỡ"): a sentence of
+    # only these (and requests) is not where the question is.
+    courtesy: list[Text] = Field(default_factory=list)
     complaint_categories: dict[Text, list[Text]] = Field(default_factory=dict)  # category -> cues
     # Money demanded in any words: a complaint, and always routed above the ward it accuses.
     money_demand: list[Text] = Field(default_factory=list)
@@ -194,6 +199,8 @@ class Lexicon:
     private_parties: Cues = Cues(None)
     public_office: Cues = Cues(None)
     public_office_marked: Cues = Cues(None)
+    requests: Cues = Cues(None)
+    courtesy: Cues = Cues(None)
     domain_terms: Cues = Cues(None)
 
     @cached_property
@@ -254,6 +261,8 @@ class Lexicon:
             rights_question=Cues.of(data.rights_question),
             off_topic=Cues.of(data.off_topic),
             greetings=Cues.of(data.greetings),
+            requests=Cues.of(data.requests),
+            courtesy=Cues.of(data.courtesy),
             categories={cat: Cues.of(cues) for cat, cues in data.complaint_categories.items()},
             money_demand=Cues.of(data.money_demand),
             money_verbs=Cues.of(data.money_verbs),

@@ -129,10 +129,18 @@ def find_referral(knowledge: Knowledge, folded: str) -> tuple[str, int] | None:
 
 
 def _asks_question(knowledge: Knowledge, text: str, focus_folded: str) -> bool:
-    """A question about rights or rules ("có được ... không?") rather than a narrated incident."""
-    if knowledge.lexicon.rights_question.count(focus_folded):
+    """A question about rights or rules ("có được ... không?") rather than a narrated incident.
+
+    A request for advice ("Xin tư vấn giúp tôi.") asks too, and so does a question followed by
+    thanks ("…xét lại hộ nghèo ạ? Em cảm ơn!").
+    """
+    lex = knowledge.lexicon
+    if lex.rights_question.count(focus_folded):
         return True
-    return text.rstrip().endswith("?") or focus_folded.endswith((" khong", " chua", " ko"))
+    focus, closing = _split_closing(knowledge, text)
+    if any(lex.requests.count(lex.expand(fold(part))) for part in (focus, *closing)):
+        return True
+    return any(part.rstrip().endswith("?") for part in (text, focus)) or focus_folded.endswith((" khong", " chua", " ko"))
 
 
 _FILLER = frozenset(
@@ -176,10 +184,27 @@ def _names_something(knowledge: Knowledge, folded: str, filler: frozenset[str] =
     return any(word not in filler and word not in cue_words for word in rest.split())
 
 
-def _focus(text: str) -> str:
-    """The last sentence holding letters: in a long story, the question comes last."""
+def _focus(knowledge: Knowledge, text: str) -> str:
+    """The last sentence holding letters and more than courtesy: in a long story, the question
+    comes last, before "Xin chân thành cảm ơn!"."""
+    return _split_closing(knowledge, text)[0]
+
+
+def _split_closing(knowledge: Knowledge, text: str) -> tuple[str, list[str]]:
+    """The focus sentence and the courtesy sentences after it ("Mong luật sư tư vấn giúp. Em cảm ơn!")."""
     parts = [s for s in sentences(text) if has_letters(s)]
-    return parts[-1] if parts else text
+    if not parts:
+        return text, []
+    closing: list[str] = []
+    while len(parts) > 1 and _only_courtesy(knowledge, parts[-1]):
+        closing.insert(0, parts.pop())
+    return parts[-1], closing
+
+
+def _only_courtesy(knowledge: Knowledge, sentence: str) -> bool:
+    lex = knowledge.lexicon
+    rest = lex.courtesy.remove(lex.requests.remove(lex.greetings.remove(lex.expand(fold(sentence)))))
+    return not any(word not in _FILLER for word in rest.split())
 
 
 # "…đã công chứng hợp đồng, giờ đăng ký biến động thế nào": after "giờ"/"vậy"/"nay" comes the question.
@@ -362,7 +387,7 @@ def understand(knowledge: Knowledge, question: str) -> Understanding:
         # A question ("... nộp hồ sơ ở đâu?") that names no official and tells no incident, or a
         # story about an employer or a neighbour, is not a complaint about the ward however it sounds.
         text = clean(question)
-        asks = _asks_question(knowledge, text, lex.expand(fold(_focus(text))))
+        asks = _asks_question(knowledge, text, lex.expand(fold(_focus(knowledge, text))))
         told = any(cue not in _WEAK_REPORT for cue in lex.complaint_report.find(folded))
         plain_question = asks and not told and not lex.officials.count(folded)
         if best == "complaint" and plain_question:
@@ -407,7 +432,7 @@ def _told_not_asked(knowledge: Knowledge, question: str) -> bool:
     lex = knowledge.lexicon
     text = clean(question)
     folded = lex.expand(fold(text))
-    focus_folded = lex.expand(fold(_focus(text)))
+    focus_folded = lex.expand(fold(_focus(knowledge, text)))
     if _asks_question(knowledge, text, focus_folded) or _QUESTION_WORDS.search(focus_folded):
         return False
     if _private_matter(knowledge, folded, text):
@@ -417,7 +442,7 @@ def _told_not_asked(knowledge: Knowledge, question: str) -> bool:
 
 def _replace_kind(knowledge: Knowledge, ruled: Understanding, kind: Kind) -> Understanding:
     if kind == "procedure":
-        focus_folded = knowledge.lexicon.expand(fold(_focus(clean(ruled.question))))
+        focus_folded = knowledge.lexicon.expand(fold(_focus(knowledge, clean(ruled.question))))
         aspect = detect_aspect(knowledge, focus_folded)
         return Understanding(ruled.question, "procedure", ruled.candidates[0].id, aspect, ruled.candidates)
     ids = ruled.commitment_ids
@@ -507,7 +532,7 @@ def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
         return Understanding(question, "none")
     lex = knowledge.lexicon
     folded = lex.expand(fold(text))
-    focus = _focus(text)
+    focus = _focus(knowledge, text)
     focus_folded = lex.expand(fold(focus))
     candidates = _procedure_candidates(knowledge, text, focus)
     candidates, displaced = _prefer_specific(knowledge, text, candidates)

@@ -348,3 +348,19 @@ def test_a_shops_staff_is_no_official(knowledge) -> None:
         "bắt đợi cả buổi rồi bảo phải chịu phí đổi 3 triệu."
     )
     assert understand(knowledge, story).kind != "complaint"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # The question comes before the thanks; the thanks is not where the question is.
+        "Nhà em khó khăn mà năm nay thôn lại đưa ra khỏi danh sách hộ nghèo. Vậy em cần làm đơn như nào "
+        "để được xét lại hộ nghèo ạ? Mong mọi người giúp em! Em cảm ơn!",
+        # Asking for advice in words, with no question mark.
+        "Nhà em khó khăn mà năm nay thôn lại đưa ra khỏi danh sách hộ nghèo. Xin tư vấn giúp em cách làm "
+        "đơn đề nghị xét lại hộ nghèo.",
+    ],
+)
+def test_a_question_closed_by_thanks_or_asked_as_a_request_is_a_question(knowledge, message: str) -> None:
+    result = understand(knowledge, message)
+    assert (result.kind, result.procedure_id) == ("procedure", "bao-tro.ho-ngheo")
