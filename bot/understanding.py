@@ -596,8 +596,11 @@ def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
     if commitment and not names_procedure:
         return as_kind("commitment")
     aspect = detect_aspect(knowledge, focus_folded) or detect_aspect(knowledge, folded)
-    if lex.off_topic.count(folded) and top < CLEAR_PROCEDURE_SCORE:
-        return as_kind("none")  # chit-chat that shares words with a procedure
+    # Chit-chat that shares words with a procedure ("người yêu tôi giận"); in a story that asks
+    # ("…người yêu 22 tuổi… có thể đăng ký kết hôn không?") such a word is only a circumstance.
+    story_asks = asks and len(text.split()) >= STORY_WORDS
+    if lex.off_topic.count(folded) and top < CLEAR_PROCEDURE_SCORE and not story_asks:
+        return as_kind("none")
     if not _names_something(knowledge, folded):
         return as_kind("none")
     repaired = " ".join(knowledge.procedure_index.query_tokens(text))  # "dang kys" is "đăng ký"

@@ -364,3 +364,13 @@ def test_a_shops_staff_is_no_official(knowledge) -> None:
 def test_a_question_closed_by_thanks_or_asked_as_a_request_is_a_question(knowledge, message: str) -> None:
     result = understand(knowledge, message)
     assert (result.kind, result.procedure_id) == ("procedure", "bao-tro.ho-ngheo")
+
+
+def test_a_lover_in_a_story_that_asks_about_marriage_is_a_circumstance(knowledge) -> None:
+    story = (
+        "Em gái tôi năm nay 19 tuổi, người yêu của nó 23 tuổi, hai đứa quen nhau đã ba năm và gia đình hai "
+        "bên đều đồng ý cho cưới vào cuối năm nay. Xin hỏi hai đứa có thể đăng ký kết hôn ở phường được không?"
+    )
+    assert understand(knowledge, story).procedure_id == "ho-tich.ket-hon"
+    # Short chit-chat with the same word is still not a question for the desk.
+    assert understand(knowledge, "người yêu tôi giận tôi rồi").kind == "none"
