@@ -26,7 +26,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from bot.lexicon import Lexicon
-from bot.textnorm import fold
+from bot.textnorm import fold, tone, typed_with_diacritics, words
 
 UNIGRAM_SHARE = 0.7
 RECALL_WEIGHT = 0.65
@@ -114,8 +114,12 @@ class PhraseIndex:
         phrase_docs: list[int] = []
         phrase_feats: list[set[str]] = []
         doc_feats: list[set[str]] = [set() for _ in entries]
+        # Each pair feature with the tones the catalogue writes it in ("khai_tu": tử, not từ).
+        self._pair_tones: dict[str, set[tuple[str, str]]] = defaultdict(set)
         for doc, (_, phrases) in enumerate(entries):
             for phrase in phrases:
+                for a, b in pairwise(words(phrase)):
+                    self._pair_tones[f"{fold(a)}_{fold(b)}"].add((tone(a), tone(b)))
                 feats = features(self.phrase_tokens(phrase))
                 if feats:
                     phrase_docs.append(doc)
@@ -218,9 +222,24 @@ class PhraseIndex:
         weights = np.concatenate([np.full(len(postings[f]), self._weight[f]) for f in feats])
         return np.bincount(ids, weights=weights, minlength=size)
 
+    def _mistoned_pairs(self, text: str) -> set[str]:
+        """Pair features that `text`, typed with diacritics, holds only in other tones than the
+        catalogue's: "kê khai từ năm 2022" does not say "khai tử", "làm thế nào" not "làm thẻ"."""
+        typed = words(text)
+        if not typed_with_diacritics(typed):
+            return set()
+        seen: dict[str, bool] = {}
+        for a, b in pairwise(typed):
+            pair = f"{fold(a)}_{fold(b)}"
+            tones = self._pair_tones.get(pair)
+            if tones:
+                seen[pair] = seen.get(pair, False) or (tone(a), tone(b)) in tones
+        return {pair for pair, agrees in seen.items() if not agrees}
+
     def search(self, text: str, limit: int = 5) -> list[Candidate]:
         """Entries named by `text`, best first, at most `limit`."""
-        qfeats = sorted(f for f in features(self.query_tokens(text)) if f in self._weight)
+        mistoned = self._mistoned_pairs(text)
+        qfeats = sorted(f for f in features(self.query_tokens(text)) if f in self._weight and f not in mistoned)
         if not qfeats:
             return []
         n_phrases = len(self._phrase_doc)

@@ -58,6 +58,25 @@ def typed_as(typed: str, written: str) -> bool:
     return (letters, marks) == (written_letters, written_marks)
 
 
+# The five tone marks (grave, acute, tilde, hook above, dot below). Vowel-quality marks (breve,
+# circumflex, horn) are left out: "hằng tháng" and "hàng tháng" are the same words to readers.
+_TONES = {"\u0300": "f", "\u0301": "s", "\u0303": "x", "\u0309": "r", "\u0323": "j"}
+
+
+def tone(syllable: str) -> str:
+    """The syllable's tone as one letter (Telex style), "" for the level tone."""
+    return next((_TONES[ch] for ch in unicodedata.normalize("NFD", syllable) if ch in _TONES), "")
+
+
+def typed_with_diacritics(typed_words: list[str]) -> bool:
+    """Whether a message was typed with diacritics (then a bare syllable is a level tone, not a
+    word left unmarked). Vietnamese prose marks most syllables; a third leaves no doubt."""
+    if not typed_words:
+        return False
+    marked = sum(1 for w in typed_words if "đ" in w or any(unicodedata.combining(ch) for ch in unicodedata.normalize("NFD", w)))
+    return marked * 3 >= len(typed_words)
+
+
 def words(text: str) -> list[str]:
     """The words of `text` as typed (lower-case, diacritics kept), in the order of `tokens`."""
     return [w for w in re.split(r"[^\w]+|_", unicodedata.normalize("NFC", text.lower())) if w]
