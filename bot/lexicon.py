@@ -43,6 +43,8 @@ class LexiconFile(BaseModel):
     greetings: list[Text] = Field(default_factory=list)
     # Asking for advice in words, without a question mark ("xin tư vấn", "mong được giải đáp").
     requests: list[Text] = Field(default_factory=list)
+    # Praise of the desk ("hướng dẫn rất cụ thể", "tận tình"): a story of it is feedback, not a complaint.
+    praise: list[Text] = Field(default_factory=list)
     # Words of a closing courtesy ("xin chân thành cảm ơn", "mong luật sư giúp đỡ"): a sentence of
     # only these (and requests) is not where the question is.
     courtesy: list[Text] = Field(default_factory=list)
@@ -200,6 +202,7 @@ class Lexicon:
     public_office: Cues = Cues(None)
     public_office_marked: Cues = Cues(None)
     requests: Cues = Cues(None)
+    praise: Cues = Cues(None)
     courtesy: Cues = Cues(None)
     domain_terms: Cues = Cues(None)
 
@@ -262,6 +265,7 @@ class Lexicon:
             off_topic=Cues.of(data.off_topic),
             greetings=Cues.of(data.greetings),
             requests=Cues.of(data.requests),
+            praise=Cues.of(data.praise),
             courtesy=Cues.of(data.courtesy),
             categories={cat: Cues.of(cues) for cat, cues in data.complaint_categories.items()},
             money_demand=Cues.of(data.money_demand),

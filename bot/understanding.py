@@ -392,7 +392,7 @@ def understand(knowledge: Knowledge, question: str) -> Understanding:
         plain_question = asks and not told and not lex.officials.count(folded)
         if best == "complaint" and plain_question:
             sure = posterior[best] >= MODEL_CERTAIN
-        if best == "complaint" and _private_matter(knowledge, folded, text):
+        if best == "complaint" and (_private_matter(knowledge, folded, text) or lex.praise.count(folded)):
             sure = False
         if ruled.kind == "none" and best in ("complaint", "commitment") and sure and at_office:
             return _replace_kind(knowledge, ruled, best)
@@ -405,6 +405,7 @@ def understand(knowledge: Knowledge, question: str) -> Understanding:
         ruled.kind in ("procedure", "ambiguous")
         and _told_not_asked(knowledge, question)
         and knowledge.intent_model.posterior(question)["complaint"] >= MODEL_OVERRIDE
+        and not knowledge.lexicon.praise.count(knowledge.lexicon.expand(fold(question)))
         # A told situation is answered with its own advice and the complaint button first
         # ("cán bộ bắt nộp giấy xác nhận độc thân" -> "Không cần giấy này nữa").
         and not _tells_situation(knowledge, ruled)
@@ -556,7 +557,11 @@ def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
     # "mà không" narrates in a story but also joins a rights question ("từ chối ... mà không giải
     # thích có được không?"), so a question about the rules needs a stronger sign of a told incident.
     told = any(cue not in _WEAK_REPORT for cue in lex.complaint_report.find(folded))
-    soft_complaint = lex.officials.count(folded) and lex.misconduct_soft.count(folded) and not asks and not private
+    # Soft conduct words ("chờ", "hẹn") in a story that praises the desk tell how well it went.
+    praised = lex.praise.count(folded) > 0
+    soft_complaint = (
+        lex.officials.count(folded) and lex.misconduct_soft.count(folded) and not asks and not private and not praised
+    )
     # A late or bounced dossier told with its numbers, even when no official is named.
     elapsed_story = (
         bool(_ELAPSED.search(folded))
@@ -564,6 +569,7 @@ def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
         and lex.admin_context.count(folded) > 0
         and not asks
         and not private
+        and not praised
     )
     best_commitment = commitments[0].score if commitments else 0.0
     names_procedure = top >= ACCEPT_SCORE and (top >= CLEAR_PROCEDURE_SCORE or not commitment) and top > best_commitment

@@ -374,3 +374,10 @@ def test_a_lover_in_a_story_that_asks_about_marriage_is_a_circumstance(knowledge
     assert understand(knowledge, story).procedure_id == "ho-tich.ket-hon"
     # Short chit-chat with the same word is still not a question for the desk.
     assert understand(knowledge, "người yêu tôi giận tôi rồi").kind == "none"
+
+
+def test_praise_of_the_desk_is_no_complaint(knowledge) -> None:
+    story = "Sáng nay tôi lên phường làm giấy khai sinh cho con, chị cán bộ tư pháp hướng dẫn rất tận tình, chỉ nửa tiếng là xong."
+    assert understand(knowledge, story).kind != "complaint"
+    # A grievance still is, praise words or not.
+    assert understand(knowledge, "cán bộ phường không nhiệt tình, hỏi gì cũng gắt gỏng, bắt đi lại 3 lần").kind == "complaint"
