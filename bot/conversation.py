@@ -309,7 +309,8 @@ class Assistant:
 
     def _answer(self, msg: Incoming, result: Understanding) -> list[Reply]:
         knowledge = self.knowledge.current
-        if result.kind in ("none", "commitment"):  # "phường X làm thứ 7 không": the desk, from the config
+        # "phường X làm thứ 7 không": the desk, from the config ("làm việc rất chu đáo" is praise).
+        if result.kind in ("none", "commitment") and not qa.praises(knowledge, result.question):
             desk = ward_desk.desk_answer(self.config, result.question)
             if desk is not None:
                 return [desk]

@@ -242,8 +242,25 @@ def suggest(config: Config, understanding: Understanding, knowledge: Knowledge) 
     return Reply(text, (*picks, _DECLINE_ROW))
 
 
+def thanks_for_praise(config: Config) -> Reply:
+    """Praise of the desk is acknowledged, not met with "no procedure found"."""
+    text = (
+        "Cảm ơn bạn đã chia sẻ nhận xét tốt về bộ phận một cửa. Ý kiến của người dân giúp cán bộ "
+        "làm việc tốt hơn.\n\n"
+        "Nếu bạn cần hỏi thủ tục, hãy gõ câu hỏi, ví dụ: <i>đăng ký tạm trú cần gì</i>."
+    )
+    return Reply(text, (_DECLINE_ROW,))
+
+
+def praises(knowledge: Knowledge, text: str) -> bool:
+    """Whether a message praises the desk ("hướng dẫn rất tận tình")."""
+    return knowledge.lexicon.praise.count(knowledge.lexicon.expand(fold(text))) > 0
+
+
 def greeting_or_decline(config: Config, understanding: Understanding, knowledge: Knowledge) -> Reply:
-    """A greeting gets the welcome; anything else out of scope gets the honest decline."""
+    """A greeting gets the welcome, praise a thank-you; anything else out of scope the honest decline."""
+    if praises(knowledge, understanding.question):
+        return thanks_for_praise(config)
     if knowledge.lexicon.greetings.count(fold(understanding.question)):
         return welcome(config)
     if understanding.suggestions:

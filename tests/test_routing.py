@@ -261,3 +261,12 @@ def test_money_complaint_sent_twice_is_one_case(assistant) -> None:
     assert "đã được gửi trước đó" in text_of(replies)
     assert first in text_of(replies)
     assert len(assistant.store.list(user=citizen.user)) == 1
+
+
+def test_praise_of_the_desk_is_thanked_not_answered_with_opening_hours(assistant) -> None:
+    # "làm việc" would ask the desk's hours; told as praise, the citizen is thanked.
+    citizen = Person(assistant)
+    said = text_of(citizen.say("Cán bộ một cửa phường tôi làm việc rất chu đáo, niềm nở với dân, tôi rất hài lòng."))
+    assert said.startswith("Cảm ơn bạn đã chia sẻ nhận xét tốt")
+    # A question about the hours still gets the hours.
+    assert "Giờ làm việc" in text_of(citizen.say("phường Bàn Cờ làm việc thứ 7 không"))
