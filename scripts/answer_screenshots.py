@@ -28,6 +28,11 @@ QUESTIONS = {
     "answer-situation": "cán bộ bắt nộp giấy xác nhận độc thân để kết hôn",
     "answer-near-miss": "dat khai hoang khong co giay to gi co lam so duoc khong",
     "answer-story": "Con rể đã ly hôn và dọn đi lâu rồi, chủ hộ có đề nghị xóa thường trú cho nó được không?",
+    "answer-story-choices": (
+        "Xin chào Luật Khai Nguyên, sắp tới tôi có ý định xây dựng một căn nhà thuộc khu vực nông thôn của Hà Nội, "
+        "vậy việc tô xây dựng nhà ở nông thôn có cần xin phép không? Và nếu có thì thủ tục như thế nào?"
+    ),
+    "answer-praise": "Cán bộ một cửa phường tôi làm việc rất chu đáo, niềm nở với dân, tôi rất hài lòng.",
 }
 STYLE = """
 body { margin:0; width:390px; background:#a8c58f; font:15px/1.38 -apple-system,'Segoe UI',Roboto,'Noto Sans',sans-serif,'Noto Color Emoji'; }
