@@ -252,7 +252,7 @@ def has(fragment: str) -> Callable[[BotMessage], bool]:
 async def intake(citizen: Citizen, *, old_address: bool, pid: int) -> None:
     """A complete complaint through buttons, from /phananh to the tracking code."""
     traffic = citizen.traffic
-    tag = "old-address" if old_address else "ward-button"
+    tag = "old-address" if old_address else "ward-name"
     step = await citizen.say("/phananh", until=has("phường/xã nào"), step=f"{tag}: /phananh")
     if old_address:
         traffic.marks["before old-address step"] = proc_status(pid)
@@ -260,7 +260,8 @@ async def intake(citizen: Citizen, *, old_address: bool, pid: int) -> None:
         traffic.marks["after old-address step"] = proc_status(pid)
         step = await citizen.press(confirm, "i:wardok", until=has("hành vi gì"), step=f"{tag}: confirm ward")
     else:
-        step = await citizen.press(step, "i:ward:26743", until=has("hành vi gì"), step=f"{tag}: ward button")
+        # The ward step offers no buttons until a name is typed (a province has ~170 wards).
+        step = await citizen.say("Bến Thành", until=has("hành vi gì"), step=f"{tag}: type ward")
     step = await citizen.press(step, "i:cat:hach-dich", until=has("khi nào"), step=f"{tag}: category")
     step = await citizen.press(step, "i:when:today", until=has("kể lại sự việc"), step=f"{tag}: when")
     step = await citizen.say(
