@@ -43,6 +43,14 @@ class LexiconFile(BaseModel):
     greetings: list[Text] = Field(default_factory=list)
     # Asking for advice in words, without a question mark ("xin tư vấn", "mong được giải đáp").
     requests: list[Text] = Field(default_factory=list)
+    # Words that name nothing by themselves ("cần", "gì", "tôi"): a question left with only these
+    # once its aspect is taken away asks about no procedure in particular.
+    filler: list[Text] = Field(default_factory=list)
+    # Words of asking itself ("xin hỏi, thủ tục như thế nào?"): a last sentence of only these (and
+    # filler) points back at the story before it.
+    asking: list[Text] = Field(default_factory=list)
+    # Question words people type without a question mark ("đkkh thì ra ubnd phường nào ạ").
+    question_words: list[Text] = Field(default_factory=list)
     # Praise of the desk ("hướng dẫn rất cụ thể", "tận tình"): a story of it is feedback, not a complaint.
     praise: list[Text] = Field(default_factory=list)
     # Words of a closing courtesy ("xin chân thành cảm ơn", "mong luật sư giúp đỡ"): a sentence of
@@ -202,6 +210,9 @@ class Lexicon:
     public_office: Cues = Cues(None)
     public_office_marked: Cues = Cues(None)
     requests: Cues = Cues(None)
+    question_words: Cues = Cues(None)
+    filler: frozenset[str] = frozenset()
+    asking: frozenset[str] = frozenset()
     praise: Cues = Cues(None)
     courtesy: Cues = Cues(None)
     domain_terms: Cues = Cues(None)
@@ -265,6 +276,9 @@ class Lexicon:
             off_topic=Cues.of(data.off_topic),
             greetings=Cues.of(data.greetings),
             requests=Cues.of(data.requests),
+            question_words=Cues.of(data.question_words),
+            filler=frozenset(w for word in data.filler for w in fold(word).split()),
+            asking=frozenset(w for word in data.asking for w in fold(word).split()),
             praise=Cues.of(data.praise),
             courtesy=Cues.of(data.courtesy),
             categories={cat: Cues.of(cues) for cat, cues in data.complaint_categories.items()},

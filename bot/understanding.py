@@ -143,39 +143,14 @@ def _asks_question(knowledge: Knowledge, text: str, focus_folded: str) -> bool:
     return any(part.rstrip().endswith("?") for part in (text, focus)) or focus_folded.endswith((" khong", " chua", " ko"))
 
 
-_FILLER = frozenset(
-    [
-        "can",
-        "gi",
-        "nhung",
-        "cac",
-        "la",
-        "co",
-        "khong",
-        "a",
-        "ah",
-        "nhe",
-        "voi",
-        "toi",
-        "em",
-        "minh",
-        "thi",
-        "phai",
-        "lam",
-        "sao",
-        "the",
-        "nao",
-        "nhu",
-    ]
-)
-
-
-def _names_something(knowledge: Knowledge, folded: str, filler: frozenset[str] = _FILLER) -> bool:
-    """Whether anything is left once the asked aspect and `filler` words are taken away.
+def _names_something(knowledge: Knowledge, folded: str, filler: frozenset[str] | None = None) -> bool:
+    """Whether anything is left once the asked aspect and `filler` words (default: the lexicon's)
+    are taken away.
 
     "cần giấy tờ gì" asks for documents of no procedure in particular: answering with the best
     match would be a guess.
     """
+    filler = knowledge.lexicon.filler if filler is None else filler
     rest = folded
     for cues in knowledge.lexicon.aspects.values():
         rest = cues.remove(rest)
@@ -204,7 +179,7 @@ def _split_closing(knowledge: Knowledge, text: str) -> tuple[str, list[str]]:
 def _only_courtesy(knowledge: Knowledge, sentence: str) -> bool:
     lex = knowledge.lexicon
     rest = lex.courtesy.remove(lex.requests.remove(lex.greetings.remove(lex.expand(fold(sentence)))))
-    return not any(word not in _FILLER for word in rest.split())
+    return not any(word not in lex.filler for word in rest.split())
 
 
 # "…đã công chứng hợp đồng, giờ đăng ký biến động thế nào": after "giờ"/"vậy"/"nay" comes the question.
@@ -219,17 +194,9 @@ def _search(knowledge: Knowledge, text: str) -> list[Candidate]:
     return rerank(named, knowledge.context_index.scores(index, text))[:SEARCH_LIMIT]
 
 
-# Words of asking itself ("xin hỏi, thủ tục như thế nào?", "tôi phải làm gì trong trường hợp này?"):
-# a question sentence made only of them points back at the story and names nothing by itself.
-_ASKING: frozenset[str] = frozenset(
-    {"thu", "tuc", "xin", "hoi", "cho", "biet", "duoc", "ra", "sao", "nay", "day", "do", "tren", "truong"}
-    | {"hop", "va", "hay", "neu", "den", "dau", "o", "di"}
-)
-
-
 def _procedure_candidates(knowledge: Knowledge, text: str, focus: str) -> list[Candidate]:
     """Candidates for the question: the clause after a turn word, else the last sentence, else all."""
-    if focus != text and not _names_something(knowledge, knowledge.lexicon.expand(fold(focus)), _FILLER | _ASKING):
+    if focus != text and not _names_something(knowledge, knowledge.lexicon.expand(fold(focus)), knowledge.lexicon.filler | knowledge.lexicon.asking):
         return _search(knowledge, text)  # "Thủ tục thế nào?" after the story: the story says what
     parts = _TURN.split(focus)
     if len(parts) > 1 and has_letters(parts[-1]):
@@ -421,11 +388,8 @@ def _tells_situation(knowledge: Knowledge, ruled: Understanding) -> bool:
     )
 
 
-# Question words people type without a question mark ("đkkh thì ra ubnd phường nào ạ").
-_QUESTION_WORDS = re.compile(
-    r"\b(?:nao|o dau|the nao|ra sao|bao nhieu|bao lau|bao gio|hay khong|duoc khong|can gi|lam gi)\b"
-    r"|\bgi(?:\s+(?:a|ha|vay|nhi|the))?\s*$"  # "... thì cần mang theo gì (ạ)"
-)
+# "... thì cần mang theo gì (ạ)": "gì" last asks, whatever particles follow it.
+_ENDS_WITH_WHAT = re.compile(r"\bgi(?:\s+(?:a|ha|vay|nhi|the))?\s*$")
 
 
 def _told_not_asked(knowledge: Knowledge, question: str) -> bool:
@@ -434,7 +398,7 @@ def _told_not_asked(knowledge: Knowledge, question: str) -> bool:
     text = clean(question)
     folded = lex.expand(fold(text))
     focus_folded = lex.expand(fold(_focus(knowledge, text)))
-    if _asks_question(knowledge, text, focus_folded) or _QUESTION_WORDS.search(focus_folded):
+    if _asks_question(knowledge, text, focus_folded) or lex.question_words.count(focus_folded) or _ENDS_WITH_WHAT.search(focus_folded):
         return False
     if _private_matter(knowledge, folded, text):
         return False
