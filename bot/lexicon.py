@@ -51,6 +51,8 @@ class LexiconFile(BaseModel):
     asking: list[Text] = Field(default_factory=list)
     # Question words people type without a question mark ("đkkh thì ra ubnd phường nào ạ").
     question_words: list[Text] = Field(default_factory=list)
+    # Words that turn a sentence against what came before ("nhưng"): praise followed by them is not praise.
+    contrast: list[Text] = Field(default_factory=list)
     # Praise of the desk ("hướng dẫn rất cụ thể", "tận tình"): a story of it is feedback, not a complaint.
     praise: list[Text] = Field(default_factory=list)
     # Words of a closing courtesy ("xin chân thành cảm ơn", "mong luật sư giúp đỡ"): a sentence of
@@ -214,6 +216,7 @@ class Lexicon:
     filler: frozenset[str] = frozenset()
     asking: frozenset[str] = frozenset()
     praise: Cues = Cues(None)
+    contrast: Cues = Cues(None)
     courtesy: Cues = Cues(None)
     domain_terms: Cues = Cues(None)
 
@@ -235,6 +238,15 @@ class Lexicon:
         if any(cue in outside_fees or self.official_fees.count(cue) for cue in self.money_demand.find(text)):
             return True
         return bool(_AMOUNT.search(text)) and bool(self.money_verbs.count(text)) and not self.official_fees.count(text)
+
+    def praises(self, folded_text: str) -> bool:
+        """Whether folded, expanded text praises the desk and does not turn against it afterwards
+        ("rất nhiệt tình nhưng bắt tôi…" is a grievance; "hồ sơ thiếu, nhưng cán bộ hướng dẫn rất
+        cụ thể" is praise)."""
+        if self.praise.pattern is None:
+            return False
+        ends = [m.end() for m in self.praise.pattern.finditer(folded_text)]
+        return bool(ends) and not self.contrast.count(folded_text[max(ends) :])
 
     def money_demanded_in(self, text: str) -> bool:
         """`tells_money_demanded` on raw text (a complaint's description)."""
@@ -280,6 +292,7 @@ class Lexicon:
             filler=frozenset(w for word in data.filler for w in fold(word).split()),
             asking=frozenset(w for word in data.asking for w in fold(word).split()),
             praise=Cues.of(data.praise),
+            contrast=Cues.of(data.contrast),
             courtesy=Cues.of(data.courtesy),
             categories={cat: Cues.of(cues) for cat, cues in data.complaint_categories.items()},
             money_demand=Cues.of(data.money_demand),

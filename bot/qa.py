@@ -254,7 +254,7 @@ def thanks_for_praise(config: Config) -> Reply:
 
 def praises(knowledge: Knowledge, text: str) -> bool:
     """Whether a message praises the desk ("hướng dẫn rất tận tình")."""
-    return knowledge.lexicon.praise.count(knowledge.lexicon.expand(fold(text))) > 0
+    return knowledge.lexicon.praises(knowledge.lexicon.expand(fold(text)))
 
 
 def greeting_or_decline(config: Config, understanding: Understanding, knowledge: Knowledge) -> Reply:

@@ -359,7 +359,7 @@ def understand(knowledge: Knowledge, question: str) -> Understanding:
         plain_question = asks and not told and not lex.officials.count(folded)
         if best == "complaint" and plain_question:
             sure = posterior[best] >= MODEL_CERTAIN
-        if best == "complaint" and (_private_matter(knowledge, folded, text) or lex.praise.count(folded)):
+        if best == "complaint" and (_private_matter(knowledge, folded, text) or lex.praises(folded)):
             sure = False
         if ruled.kind == "none" and best in ("complaint", "commitment") and sure and at_office:
             return _replace_kind(knowledge, ruled, best)
@@ -372,7 +372,7 @@ def understand(knowledge: Knowledge, question: str) -> Understanding:
         ruled.kind in ("procedure", "ambiguous")
         and _told_not_asked(knowledge, question)
         and knowledge.intent_model.posterior(question)["complaint"] >= MODEL_OVERRIDE
-        and not knowledge.lexicon.praise.count(knowledge.lexicon.expand(fold(question)))
+        and not knowledge.lexicon.praises(knowledge.lexicon.expand(fold(question)))
         # A told situation is answered with its own advice and the complaint button first
         # ("cán bộ bắt nộp giấy xác nhận độc thân" -> "Không cần giấy này nữa").
         and not _tells_situation(knowledge, ruled)
@@ -522,7 +522,7 @@ def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
     # thích có được không?"), so a question about the rules needs a stronger sign of a told incident.
     told = any(cue not in _WEAK_REPORT for cue in lex.complaint_report.find(folded))
     # Soft conduct words ("chờ", "hẹn") in a story that praises the desk tell how well it went.
-    praised = lex.praise.count(folded) > 0
+    praised = lex.praises(folded)
     soft_complaint = (
         lex.officials.count(folded) and lex.misconduct_soft.count(folded) and not asks and not private and not praised
     )
@@ -563,6 +563,8 @@ def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
         return as_kind("complaint")
     if elapsed_story:
         return as_kind("complaint")
+    if praised and not asks:
+        return as_kind("none")  # "…cán bộ hướng dẫn rất cụ thể": feedback on a visit, asking nothing
     if commitment and not names_procedure:
         return as_kind("commitment")
     aspect = detect_aspect(knowledge, focus_folded) or detect_aspect(knowledge, folded)

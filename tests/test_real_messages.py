@@ -381,3 +381,11 @@ def test_praise_of_the_desk_is_no_complaint(knowledge) -> None:
     assert understand(knowledge, story).kind != "complaint"
     # A grievance still is, praise words or not.
     assert understand(knowledge, "cán bộ phường không nhiệt tình, hỏi gì cũng gắt gỏng, bắt đi lại 3 lần").kind == "complaint"
+
+
+def test_praise_turned_by_but_is_a_grievance(knowledge) -> None:
+    said = "cán bộ rất nhiệt tình nhưng bắt tôi nộp giấy xác nhận độc thân mới cho đăng ký kết hôn"
+    assert understand(knowledge, said).kind == "complaint"
+    # Praise of a visit that asks nothing is feedback, even when it names the procedure.
+    visit = "Sáng nay tôi lên phường làm giấy khai sinh cho con, chị cán bộ tư pháp hướng dẫn rất tận tình, chỉ nửa tiếng là xong."
+    assert understand(knowledge, visit).kind == "none"
