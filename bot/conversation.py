@@ -333,7 +333,7 @@ class Assistant:
             replies = self._start_intake(msg, prefill=result.question, category=guessed)
             return qa.keep_procedure_at_hand(knowledge, result, replies)
         if result.kind == "referral" and result.referral_id:
-            return [qa.referral_answer(knowledge, result.referral_id)]
+            return [qa.referral_answer(knowledge, result.referral_id, result.suggestions)]
         if result.kind == "commitment":
             return [
                 pledges.answer(

@@ -102,7 +102,7 @@ def evaluate(
             report.procedure_in_choices.add(offered)
             report.procedure_answered_directly.add(ok and got.kind == "procedure")
             report.procedure_wrongly_declined.add(got.kind in ("none", "referral"))
-            if got.kind == "none":
+            if got.kind in ("none", "referral"):
                 report.declined_but_suggested.add(bool(right & set(got.suggestions)))
             if item.get("aspect") and ok:
                 report.aspect.add(got.aspect == item["aspect"])

@@ -174,8 +174,9 @@ def _pick_buttons(knowledge: Knowledge, understanding: Understanding, procedure_
     return buttons
 
 
-def referral_answer(knowledge: Knowledge, referral_id: str) -> Reply:
-    """Where a matter the ward does not handle goes: who, how to reach them, what to bring."""
+def referral_answer(knowledge: Knowledge, referral_id: str, also: tuple[str, ...] = ()) -> Reply:
+    """Where a matter the ward does not handle goes: who, how to reach them, what to bring; `also`
+    are ward procedures the message named as well, one tap away."""
     ref = knowledge.referrals[referral_id]
     lines = [
         f"ℹ️ <b>{esc(ref.matter)}</b>: việc này <b>không do phường, xã giải quyết</b>.",
@@ -189,9 +190,8 @@ def referral_answer(knowledge: Knowledge, referral_id: str) -> Reply:
     lines.append(f"<i>Căn cứ: {esc('; '.join(ref.legal_basis))}</i>")
     if ref.verified == "partial":
         lines.append("<i>Một số chi tiết liên hệ có thể thay đổi; bạn kiểm tra lại với cơ quan trước khi đến.</i>")
-    buttons = [
-        Button(f"📋 {_label(knowledge.procedures[pid].name, 56)}", cb.build("p", pid)) for pid in ref.related if pid in knowledge.procedures
-    ]
+    shown = [pid for pid in (*ref.related, *also) if pid in knowledge.procedures]
+    buttons = [Button(f"📋 {_label(knowledge.procedures[pid].name, 56)}", cb.build("p", pid)) for pid in dict.fromkeys(shown)]
     buttons.append(Button("🏠 Menu", cb.build("m", "start")))
     return Reply("\n\n".join(lines), rows(buttons))
 

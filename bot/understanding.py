@@ -81,7 +81,7 @@ class Understanding:
     referral_id: str | None = None  # knowledge/referrals.yaml entry, when kind is "referral"
     money_demanded: bool = False  # the message tells of money demanded (routes a complaint upwards)
     situation_id: str | None = None  # the procedure's situation the message tells, answered first
-    # Declined, but these entries came near: offered as "Có phải bạn hỏi…" buttons, never answered.
+    # Declined or referred, but these entries came near: offered as buttons, never answered.
     suggestions: tuple[str, ...] = ()
 
     def as_json(self) -> dict:
@@ -554,7 +554,11 @@ def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
     if money and not (asks and commitment and not told):
         return as_kind("complaint")  # money demanded, in any words, is a complaint
     if referral and not (complaint and at_office) and _referral_wins(knowledge, referral, folded, candidates):
-        return as_kind("referral", referral[0])
+        # A ward procedure named as plainly travels along as a button: the citizen who did ask about
+        # it ("…đã ly hôn, nay muốn đổi họ cho con") is one tap from its answer, never told a guess.
+        related = knowledge.referrals[referral[0]].related
+        named = tuple(c.id for c in candidates[:1] if c.score >= ACCEPT_SCORE and c.id in knowledge.procedures and c.id not in related)
+        return replace(as_kind("referral", referral[0]), suggestions=named)
     if complaint and not (asks and commitment and not told):
         return as_kind("complaint")
     if (commitment or weak_commitment) and narrates and not asks and not names_procedure and not private:

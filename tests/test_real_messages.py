@@ -389,3 +389,18 @@ def test_praise_turned_by_but_is_a_grievance(knowledge) -> None:
     # Praise of a visit that asks nothing is feedback, even when it names the procedure.
     visit = "Sáng nay tôi lên phường làm giấy khai sinh cho con, chị cán bộ tư pháp hướng dẫn rất tận tình, chỉ nửa tiếng là xong."
     assert understand(knowledge, visit).kind == "none"
+
+
+def test_a_referral_keeps_the_ward_procedure_it_also_names_one_tap_away(knowledge) -> None:
+    # Real message (real/fresh4): the divorce sends it to the court, yet the question is a change
+    # of the child's surname at the ward; the referral offers that procedure as a button.
+    from bot.qa import referral_answer
+
+    message = (
+        "Hiện nay hai vợ chồng tôi đã ly hôn và có quyết định của tòa án, tôi được quyền nuôi con. Nay tôi "
+        "không muốn dính dáng đến chồng cũ nên muốn thay đổi họ cho con, thủ tục này cần những điều kiện gì?"
+    )
+    result = understand(knowledge, message)
+    assert (result.kind, result.suggestions) == ("referral", ("ho-tich.thay-doi-cai-chinh",))
+    data = [b.data for row in referral_answer(knowledge, result.referral_id, result.suggestions).buttons for b in row]
+    assert "p:ho-tich.thay-doi-cai-chinh" in data
