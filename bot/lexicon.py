@@ -7,6 +7,7 @@ phrase is folded (see `bot.textnorm.fold`) on load, so the file is written in no
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from bot.categories import COMPLAINT_CATEGORIES
-from bot.textnorm import fold, letters_and_marks, typed_as, words
+from bot.textnorm import fold, letters_and_marks, typed_as, typed_words, words
 from bot.yamlsource import Problem, load_model
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -127,8 +128,8 @@ class Cues:
         folded = sorted({f for f in map(fold, phrases) if f})
         written: dict[str, list[tuple[str, ...]]] = {}
         for phrase in phrases:
-            if fold(phrase):
-                written.setdefault(fold(phrase), []).append(tuple(words(phrase)))
+            if key := fold(phrase):
+                written.setdefault(key, []).append(tuple(words(phrase)))
         return cls(_phrase_pattern(folded), tuple(folded), {k: tuple(v) for k, v in written.items()})
 
     def find(self, folded_text: str) -> list[str]:
@@ -145,36 +146,38 @@ class Cues:
         found = self.find(folded_text)
         if not found:
             return found
-        typed = words(text)
-        folded_words = [fold(w) for w in typed]
-        return [cue for cue in found if not self._only_otherwise_typed(cue, typed, folded_words)]
+        typed = typed_words(text)
+
+        def meant(cue: str) -> bool:
+            spans = self._spans(cue, typed)
+            # No span: matched through an abbreviation or synonym the citizen did not spell out.
+            return not spans or any(self._written_as(cue, span, typed_as) for span in spans)
+
+        return [cue for cue in found if meant(cue)]
 
     def typed_with_marks(self, text: str) -> list[str]:
         """The cues `text` holds typed with exactly their diacritics ("xã", not "xa" or "xà")."""
-        typed = words(text)
-        folded_words = [fold(w) for w in typed]
-        found = []
-        for cue, forms in self.written.items():
-            n = len(cue.split())
-            for i in range(len(typed) - n + 1):
-                if folded_words[i : i + n] == cue.split() and any(
-                    all(letters_and_marks(typed[i + j]) == letters_and_marks(form[j]) for j in range(n)) for form in forms if len(form) == n
-                ):
-                    found.append(cue)
-                    break
-        return found
+        typed = typed_words(text)
 
-    def _only_otherwise_typed(self, cue: str, typed: list[str], folded_words: list[str]) -> bool:
+        def exactly(typed_word: str, written: str) -> bool:
+            return letters_and_marks(typed_word) == letters_and_marks(written)
+
+        return [cue for cue in self.written if any(self._written_as(cue, span, exactly) for span in self._spans(cue, typed))]
+
+    @staticmethod
+    def _spans(cue: str, typed: list[tuple[str, str]]) -> list[tuple[str, ...]]:
+        """The runs of typed words whose folded form is `cue`."""
         parts = cue.split()
         n = len(parts)
-        starts = [i for i in range(len(typed) - n + 1) if folded_words[i : i + n] == parts]
-        if not starts:
-            return False  # matched through an abbreviation or synonym the citizen did not spell out
-        return not any(
-            len(form) == n and all(typed_as(typed[i + j], form[j]) for j in range(n))
-            for form in self.written.get(cue, ())
-            for i in starts
-        )
+        return [
+            tuple(word for word, _ in typed[i : i + n])
+            for i in range(len(typed) - n + 1)
+            if [folded for _, folded in typed[i : i + n]] == parts
+        ]
+
+    def _written_as(self, cue: str, span: tuple[str, ...], same: Callable[[str, str], bool]) -> bool:
+        """Whether the typed `span` is one of the ways the lexicon writes `cue`, word by word."""
+        return any(len(form) == len(span) and all(map(same, span, form)) for form in self.written.get(cue, ()))
 
     def count(self, folded_text: str) -> int:
         return len(self.find(folded_text))

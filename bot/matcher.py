@@ -26,7 +26,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from bot.lexicon import Lexicon
-from bot.textnorm import fold, tone, typed_with_diacritics, words
+from bot.textnorm import fold, tone, typed_with_diacritics, typed_words
 
 UNIGRAM_SHARE = 0.7
 RECALL_WEIGHT = 0.65
@@ -118,8 +118,8 @@ class PhraseIndex:
         self._pair_tones: dict[str, set[tuple[str, str]]] = defaultdict(set)
         for doc, (_, phrases) in enumerate(entries):
             for phrase in phrases:
-                for a, b in pairwise(words(phrase)):
-                    self._pair_tones[f"{fold(a)}_{fold(b)}"].add((tone(a), tone(b)))
+                for (a, fa), (b, fb) in pairwise(typed_words(phrase)):
+                    self._pair_tones[f"{fa}_{fb}"].add((tone(a), tone(b)))
                 feats = features(self.phrase_tokens(phrase))
                 if feats:
                     phrase_docs.append(doc)
@@ -225,12 +225,12 @@ class PhraseIndex:
     def _mistoned_pairs(self, text: str) -> set[str]:
         """Pair features that `text`, typed with diacritics, holds only in other tones than the
         catalogue's: "kê khai từ năm 2022" does not say "khai tử", "làm thế nào" not "làm thẻ"."""
-        typed = words(text)
-        if not typed_with_diacritics(typed):
+        typed = typed_words(text)
+        if not typed_with_diacritics([word for word, _ in typed]):
             return set()
         seen: dict[str, bool] = {}
-        for a, b in pairwise(typed):
-            pair = f"{fold(a)}_{fold(b)}"
+        for (a, fa), (b, fb) in pairwise(typed):
+            pair = f"{fa}_{fb}"
             tones = self._pair_tones.get(pair)
             if tones:
                 seen[pair] = seen.get(pair, False) or (tone(a), tone(b)) in tones

@@ -82,6 +82,15 @@ def words(text: str) -> list[str]:
     return [w for w in re.split(r"[^\w]+|_", unicodedata.normalize("NFC", text.lower())) if w]
 
 
+def typed_words(text: str) -> list[tuple[str, str]]:
+    """Each word of `text` as typed and as folded, side by side (one fold for the whole text)."""
+    typed = words(text)
+    folded = tokens(text)
+    if len(folded) != len(typed):  # a letter folding drops or splits ("ß", "²"): fold word by word
+        folded = [fold(w) for w in typed]
+    return list(zip(typed, folded, strict=True))
+
+
 def tokens(text: str) -> list[str]:
     """The folded syllables of `text`."""
     folded = fold(text)
