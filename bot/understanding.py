@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import cache
 from itertools import pairwise
 from typing import Literal
 
@@ -128,7 +129,27 @@ def find_referral(knowledge: Knowledge, folded: str) -> tuple[str, int] | None:
     return best
 
 
-def _asks_question(knowledge: Knowledge, text: str, focus_folded: str) -> bool:
+@dataclass(frozen=True)
+class _Reading:
+    """One message as the rules read it, once: every rule below shares this reading."""
+
+    text: str  # cleaned
+    folded: str  # folded and expanded
+    focus: str  # the sentence that asks (see `_split_closing`)
+    focus_folded: str
+    asks: bool  # asks a question, rather than tells an incident (see `_asks_question`)
+
+
+def _read(knowledge: Knowledge, question: str) -> _Reading:
+    lex = knowledge.lexicon
+    text = clean(question)
+    focus, closing = _split_closing(knowledge, text)
+    focus_folded = lex.expand(fold(focus))
+    asks = _asks_question(knowledge, text, focus, closing, focus_folded)
+    return _Reading(text, lex.expand(fold(text)), focus, focus_folded, asks)
+
+
+def _asks_question(knowledge: Knowledge, text: str, focus: str, closing: list[str], focus_folded: str) -> bool:
     """A question about rights or rules ("có được ... không?") rather than a narrated incident.
 
     A request for advice ("Xin tư vấn giúp tôi.") asks too, and so does a question followed by
@@ -137,7 +158,6 @@ def _asks_question(knowledge: Knowledge, text: str, focus_folded: str) -> bool:
     lex = knowledge.lexicon
     if lex.rights_question.count(focus_folded):
         return True
-    focus, closing = _split_closing(knowledge, text)
     if any(lex.requests.count(lex.expand(fold(part))) for part in (focus, *closing)):
         return True
     return any(part.rstrip().endswith("?") for part in (text, focus)) or focus_folded.endswith((" khong", " chua", " ko"))
@@ -159,14 +179,12 @@ def _names_something(knowledge: Knowledge, folded: str, filler: frozenset[str] |
     return any(word not in filler and word not in cue_words for word in rest.split())
 
 
-def _focus(knowledge: Knowledge, text: str) -> str:
-    """The last sentence holding letters and more than courtesy: in a long story, the question
-    comes last, before "Xin chân thành cảm ơn!"."""
-    return _split_closing(knowledge, text)[0]
-
-
 def _split_closing(knowledge: Knowledge, text: str) -> tuple[str, list[str]]:
-    """The focus sentence and the courtesy sentences after it ("Mong luật sư tư vấn giúp. Em cảm ơn!")."""
+    """The focus sentence and the courtesy sentences after it ("Mong luật sư tư vấn giúp. Em cảm ơn!").
+
+    The focus is the last sentence holding letters and more than courtesy: in a long story, the
+    question comes last, before "Xin chân thành cảm ơn!".
+    """
     parts = [s for s in sentences(text) if has_letters(s)]
     if not parts:
         return text, []
@@ -331,53 +349,48 @@ MODEL_CERTAIN = 0.99
 
 def understand(knowledge: Knowledge, question: str) -> Understanding:
     """Classify one message and find what it names: cue rules first, then the intent model."""
-    ruled = _by_rules(knowledge, question)
+    reading = _read(knowledge, question)
+    ruled = _by_rules(knowledge, question, reading)
+    posterior = cache(lambda: knowledge.intent_model.posterior(question))  # asked for only when needed
+    lex = knowledge.lexicon
+    folded = reading.folded
     # A grievance about a husband or a neighbour shares the cue words of a complaint about the
     # desk ("xúc phạm", "anh ấy"); money demanded is never such a case.
-    if (
-        ruled.kind == "complaint"
-        and not ruled.money_demanded
-        and knowledge.intent_model.posterior(question)["none"] >= MODEL_CERTAIN
-    ):
-        return _replace_kind(knowledge, ruled, "none")
+    if ruled.kind == "complaint" and not ruled.money_demanded and posterior()["none"] >= MODEL_CERTAIN:
+        return _replace_kind(knowledge, ruled, "none", reading)
     # Measured on the labelled sets: the model is good at spotting complaints and commitment
     # questions the cues miss, but mistakes long procedure questions for stories, so it never
     # overrides a named procedure.
     if ruled.kind in ("none", "commitment"):
-        posterior = knowledge.intent_model.posterior(question)
-        best = max(posterior, key=posterior.get)  # type: ignore[arg-type]
+        best = max(posterior(), key=posterior().get)  # type: ignore[arg-type]
         top = ruled.candidates[0].score if ruled.candidates else 0.0
-        sure = posterior[best] >= MODEL_OVERRIDE
-        lex = knowledge.lexicon
-        folded = lex.expand(fold(question))
+        sure = posterior()[best] >= MODEL_OVERRIDE
         at_office = lex.admin_context.count(folded) > 0
         # A question ("... nộp hồ sơ ở đâu?") that names no official and tells no incident, or a
         # story about an employer or a neighbour, is not a complaint about the ward however it sounds.
-        text = clean(question)
-        asks = _asks_question(knowledge, text, lex.expand(fold(_focus(knowledge, text))))
         told = any(cue not in _WEAK_REPORT for cue in lex.complaint_report.find(folded))
-        plain_question = asks and not told and not lex.officials.count(folded)
+        plain_question = reading.asks and not told and not lex.officials.count(folded)
         if best == "complaint" and plain_question:
-            sure = posterior[best] >= MODEL_CERTAIN
-        if best == "complaint" and (_private_matter(knowledge, folded, text) or lex.praises(folded)):
+            sure = posterior()[best] >= MODEL_CERTAIN
+        if best == "complaint" and (_private_matter(knowledge, folded, reading.text) or lex.praises(folded)):
             sure = False
         if ruled.kind == "none" and best in ("complaint", "commitment") and sure and at_office:
-            return _replace_kind(knowledge, ruled, best)
+            return _replace_kind(knowledge, ruled, best, reading)
         if ruled.kind == "commitment" and best == "procedure" and sure and top >= ACCEPT_SCORE:
-            return _replace_kind(knowledge, ruled, "procedure")
+            return _replace_kind(knowledge, ruled, "procedure", reading)
     # A story about the office with no question in it ("hẹn 10 ngày, đến lấy thì bảo bổ sung giấy X
     # rồi lại hẹn 10 ngày nữa") names its procedure in passing. Trained on real complaints, the
     # model recognises such stories the cue lists miss.
     if (
         ruled.kind in ("procedure", "ambiguous")
-        and _told_not_asked(knowledge, question)
-        and knowledge.intent_model.posterior(question)["complaint"] >= MODEL_OVERRIDE
-        and not knowledge.lexicon.praises(knowledge.lexicon.expand(fold(question)))
+        and _told_not_asked(knowledge, reading)
+        and posterior()["complaint"] >= MODEL_OVERRIDE
+        and not lex.praises(folded)
         # A told situation is answered with its own advice and the complaint button first
         # ("cán bộ bắt nộp giấy xác nhận độc thân" -> "Không cần giấy này nữa").
         and not _tells_situation(knowledge, ruled)
     ):
-        return _replace_kind(knowledge, ruled, "complaint")
+        return _replace_kind(knowledge, ruled, "complaint", reading)
     return ruled
 
 
@@ -392,23 +405,20 @@ def _tells_situation(knowledge: Knowledge, ruled: Understanding) -> bool:
 _ENDS_WITH_WHAT = re.compile(r"\bgi(?:\s+(?:a|ha|vay|nhi|the))?\s*$")
 
 
-def _told_not_asked(knowledge: Knowledge, question: str) -> bool:
+def _told_not_asked(knowledge: Knowledge, reading: _Reading) -> bool:
     """A message about a public office (or its staff) that asks nothing and is no private matter."""
     lex = knowledge.lexicon
-    text = clean(question)
-    folded = lex.expand(fold(text))
-    focus_folded = lex.expand(fold(_focus(knowledge, text)))
-    if _asks_question(knowledge, text, focus_folded) or lex.question_words.count(focus_folded) or _ENDS_WITH_WHAT.search(focus_folded):
+    focus_folded, folded = reading.focus_folded, reading.folded
+    if reading.asks or lex.question_words.count(focus_folded) or _ENDS_WITH_WHAT.search(focus_folded):
         return False
-    if _private_matter(knowledge, folded, text):
+    if _private_matter(knowledge, folded, reading.text):
         return False
     return bool(lex.admin_context.count(folded) or lex.officials.count(folded))
 
 
-def _replace_kind(knowledge: Knowledge, ruled: Understanding, kind: Kind) -> Understanding:
+def _replace_kind(knowledge: Knowledge, ruled: Understanding, kind: Kind, reading: _Reading) -> Understanding:
     if kind == "procedure":
-        focus_folded = knowledge.lexicon.expand(fold(_focus(knowledge, clean(ruled.question))))
-        aspect = detect_aspect(knowledge, focus_folded)
+        aspect = detect_aspect(knowledge, reading.focus_folded)
         return Understanding(ruled.question, "procedure", ruled.candidates[0].id, aspect, ruled.candidates)
     ids = ruled.commitment_ids
     if kind == "commitment" and not ids:
@@ -490,15 +500,13 @@ def _private_matter(knowledge: Knowledge, folded: str, text: str) -> bool:
     return not (lex.public_office.count(folded) or lex.public_office_marked.typed_with_marks(text))
 
 
-def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
+def _by_rules(knowledge: Knowledge, question: str, reading: _Reading) -> Understanding:
     """Cue phrases and match scores alone."""
-    text = clean(question)
+    text = reading.text
     if not has_letters(text):
         return Understanding(question, "none")
     lex = knowledge.lexicon
-    folded = lex.expand(fold(text))
-    focus = _focus(knowledge, text)
-    focus_folded = lex.expand(fold(focus))
+    folded, focus, focus_folded, asks = reading.folded, reading.focus, reading.focus_folded, reading.asks
     candidates = _procedure_candidates(knowledge, text, focus)
     candidates, displaced = _prefer_specific(knowledge, text, candidates)
     candidates = _prefer_named_matter(knowledge, folded, candidates)
@@ -516,7 +524,6 @@ def _by_rules(knowledge: Knowledge, question: str) -> Understanding:
     weak_commitment = lex.commitment_weak.count(folded)
     # What the desk has pledged is asked of the office: "có quyền yêu cầu" a neighbour is not that.
     commitment = 0 if private else lex.commitment.count(lex.commitment_weak.remove(folded))
-    asks = _asks_question(knowledge, text, focus_folded)
     narrates = lex.complaint_report.count(folded) > 0
     # "mà không" narrates in a story but also joins a rights question ("từ chối ... mà không giải
     # thích có được không?"), so a question about the rules needs a stronger sign of a told incident.
