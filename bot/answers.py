@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from bot import callbacks as cb
@@ -190,35 +191,54 @@ def _told(phrase: list[str], words: list[str]) -> bool:
     return False
 
 
-def find_situation(proc: Procedure, question: str, expand: Callable[[str], str] | None = None) -> Situation | None:
+@dataclass(frozen=True)
+class SituationCues:
+    """A procedure's situation phrases as words, with the words of its name and aliases: what
+    `find_situation` compares a message with, read once per catalogue rather than per message."""
+
+    entry_words: frozenset[str]
+    phrases: tuple[tuple[Situation, tuple[str, ...]], ...]
+
+
+def _words_of(text: str, expand: Callable[[str], str] | None) -> list[str]:
+    folded = fold(text)
+    return (expand(folded) if expand else folded).split()
+
+
+def situation_cues(proc: Procedure, expand: Callable[[str], str] | None = None) -> SituationCues:
+    """`proc`'s situation phrases read as `find_situation` reads them (with `expand`, the lexicon's)."""
+    entry_words = frozenset(w for phrase in (proc.name, *proc.aliases) for w in _words_of(phrase, expand))
+    phrases = tuple((s, tuple(_words_of(phrase, expand))) for s in proc.situations for phrase in s.phrases)
+    return SituationCues(entry_words, phrases)
+
+
+def find_situation(
+    proc: Procedure, question: str, expand: Callable[[str], str] | None = None, cues: SituationCues | None = None
+) -> Situation | None:
     """The situation of `proc` the message tells, by its phrases (diacritics and case ignored).
 
     The procedure is already chosen here, so a phrase also counts when only its own words (those
     not in the entry's name and aliases, at least two) are told: "làm căn cước cho mẹ 85 tuổi nằm
     một chỗ" tells "nằm một chỗ làm căn cước" in another order. `expand` (the lexicon's) reads
     abbreviations and synonyms on both sides: "gks" tells a phrase that says "giấy khai sinh".
+    `cues`, when given, is `situation_cues(proc, expand)` read beforehand.
     """
-
-    def words_of(text: str) -> list[str]:
-        folded = fold(text)
-        return (expand(folded) if expand else folded).split()
-
-    words = words_of(question)
-    entry_words = {w for phrase in (proc.name, *proc.aliases) for w in words_of(phrase)}
+    cues = cues or situation_cues(proc, expand)
+    words = _words_of(question, expand)
+    entry_words = cues.entry_words
     best: tuple[int, Situation] | None = None
-    for situation in proc.situations:
-        for phrase in situation.phrases:
-            key = words_of(phrase)
-            own = [w for w in key if w not in entry_words]
-            # "xin giấy … để kết hôn" is told as well by "bắt nộp giấy … để kết hôn": a long phrase
-            # counts without its opening verb.
-            told = (
-                _told(key, words)
-                or (len(key) >= 5 and _told(key[1:], words))
-                or (len(own) >= 2 and _told(own, words))
-            )
-            if key and told and (best is None or len(key) > best[0]):
-                best = (len(key), situation)
+    for situation, phrase_words in cues.phrases:
+        key = list(phrase_words)
+        own = [w for w in key if w not in entry_words]
+        # "xin giấy … để kết hôn" is told as well by "bắt nộp giấy … để kết hôn": a long phrase
+        # counts without its opening verb.
+        told = (
+            _told(key, words)
+            or (len(key) >= 5 and _told(key[1:], words))
+            or (len(own) >= 2 and _told(own, words))
+        )
+        if key and told and (best is None or len(key) > best[0]):
+            best = (len(key), situation)
     return best[1] if best else None
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
+from bot.answers import SituationCues, situation_cues
 from bot.catalogue import Procedure, load_catalogue
 from bot.commitments import Commitment, load_commitments
 from bot.context import ContextIndex
@@ -45,6 +46,11 @@ class Knowledge:
         index and only ambiguous questions need it, so start-up does not pay for it."""
         return PhraseIndex([(p.id, _body(p)) for p in self.procedures.values()], self.lexicon)
     glossary: Glossary = field(default_factory=Glossary, repr=False)
+
+    @cached_property
+    def situation_cues(self) -> dict[str, SituationCues]:
+        """Procedure id -> its situation phrases read with the lexicon, once (see `bot.answers`)."""
+        return {p.id: situation_cues(p, self.lexicon.expand) for p in self.procedures.values()}
 
     @cached_property
     def entry_texts(self) -> dict[str, str]:

@@ -128,7 +128,7 @@ def show_procedure(
         return Reply("Thủ tục này không còn trong danh mục. " + reply.text, reply.buttons)
     told = next((s for s in proc.situations if s.id == situation), None)
     if told is None and question:
-        told = find_situation(proc, question, knowledge.lexicon.expand)
+        told = find_situation(proc, question, knowledge.lexicon.expand, knowledge.situation_cues[proc.id])
     if alone and aspect:
         text = part_answer(proc, aspect, knowledge.glossary)
     else:
@@ -167,7 +167,9 @@ def _pick_buttons(knowledge: Knowledge, understanding: Understanding, procedure_
     for proc_id in procedure_ids:
         data = cb.build("a", aspect, proc_id) if aspect else cb.build("p", proc_id)
         # A situation the message told travels with the choice ("s:<id>:<situation>", ≤ 63 bytes).
-        told = find_situation(knowledge.procedures[proc_id], understanding.question, knowledge.lexicon.expand)
+        told = find_situation(
+            knowledge.procedures[proc_id], understanding.question, knowledge.lexicon.expand, knowledge.situation_cues[proc_id]
+        )
         if told is not None:
             data = cb.build("s", proc_id, told.id)
         buttons.append(Button(_label(knowledge.procedures[proc_id].name, 60), data))

@@ -113,7 +113,8 @@ def detect_aspect(knowledge: Knowledge, folded: str) -> str | None:
 
 def find_situation(knowledge: Knowledge, procedure_id: str, question: str) -> str | None:
     """The id of the situation of `procedure_id` the message tells (see `bot.answers.find_situation`)."""
-    told = situation_of(knowledge.procedures[procedure_id], question, knowledge.lexicon.expand)
+    proc = knowledge.procedures[procedure_id]
+    told = situation_of(proc, question, knowledge.lexicon.expand, knowledge.situation_cues[procedure_id])
     return told.id if told else None
 
 
