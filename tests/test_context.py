@@ -70,3 +70,21 @@ def test_a_short_question_is_answered_by_its_name_whatever_the_bodies_say(knowle
     # Every entry's body speaks of fees and online filing: in a short question that is noise.
     for question in ("dk khai sinh cho con có mất phí ko ad", "dang ky ho kinh doanh mat bao lau"):
         assert understand(knowledge, question).kind == "procedure"
+
+
+def test_close_names_are_told_apart_by_what_the_whole_message_says(knowledge) -> None:
+    # Real message (real/fresh): "xóa thế chấp sổ đỏ" names the discharge and the mortgage itself
+    # within the ambiguity margin, but the discharge entry's whole text fits the message far better,
+    # so the citizen gets its answer without a choice to make.
+    question = "Chào LVN Group, LVN Group có thể cho tôi biết về việc xóa thế chấp sổ đỏ mất bao lâu?"
+    got = understand(knowledge, question)
+    assert (got.kind, got.procedure_id, got.aspect) == ("procedure", "dat-dai.xoa-the-chap", "time")
+
+
+def test_close_names_the_whole_message_cannot_tell_apart_stay_a_choice(knowledge) -> None:
+    # Real message (real/fresh2): removing and registering a temporary residence read alike in
+    # their whole texts too, so the citizen picks.
+    question = "Tôi muốn hỏi về cách xóa đăng ký tạm trú hiện nay có những cách nào? Tôi có thể thực hiện trực tuyến được không?"
+    got = understand(knowledge, question)
+    assert got.kind == "ambiguous"
+    assert got.choices[:2] == ("cu-tru.xoa-tam-tru", "cu-tru.tam-tru")
