@@ -88,3 +88,16 @@ def test_close_names_the_whole_message_cannot_tell_apart_stay_a_choice(knowledge
     got = understand(knowledge, question)
     assert got.kind == "ambiguous"
     assert got.choices[:2] == ("cu-tru.xoa-tam-tru", "cu-tru.tam-tru")
+
+
+def test_a_story_that_favours_the_rival_decisively_offers_it_first(knowledge) -> None:
+    # Real message (real/fresh2): "giấy khai sinh" names birth registration best, but the story (a
+    # lost certificate to be made again) is re-registration's, by far, so that choice comes first.
+    story = (
+        "Mẹ tôi bị mất giấy khai sinh nhưng không biết phải tiến hành thủ tục xin cấp lại như thế nào. "
+        "Rất mong các chuyên viên tư vấn giúp tôi quy trình làm lại giấy khai sinh cho mẹ tôi."
+    )
+    got = understand(knowledge, story)
+    assert got.kind == "ambiguous"
+    assert got.choices == ("ho-tich.khai-sinh-lai", "ho-tich.khai-sinh")
+    assert got.procedure_id == "ho-tich.khai-sinh-lai"
