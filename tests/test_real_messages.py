@@ -404,3 +404,20 @@ def test_a_referral_keeps_the_ward_procedure_it_also_names_one_tap_away(knowledg
     assert (result.kind, result.suggestions) == ("referral", ("ho-tich.thay-doi-cai-chinh",))
     data = [b.data for row in referral_answer(knowledge, result.referral_id, result.suggestions).buttons for b in row]
     assert "p:ho-tich.thay-doi-cai-chinh" in data
+
+
+@pytest.mark.parametrize(
+    ("question", "situation", "advice"),
+    [
+        ("ban nha roi con ho khau o do co bi xoa ko", "ban-nha", "12 tháng sau ngày chuyển quyền sở hữu"),
+        ("tôi đi nước ngoài có bị xóa hộ khẩu không", "vang-mat-lau", "không bị xóa thường trú"),
+    ],
+)
+def test_who_loses_a_permanent_residence_is_answered_from_the_law(knowledge, question, situation, advice) -> None:
+    # Luật Cư trú 2020, Điều 24 khoản 1 điểm g (a sold house) and d (absence; going abroad other
+    # than to settle is no reason): real citizens asked both (real/fresh6).
+    from bot.qa import show_procedure
+
+    result = understand(knowledge, question)
+    assert (result.kind, result.procedure_id, result.situation_id) == ("procedure", "cu-tru.xoa-thuong-tru", situation)
+    assert advice in show_procedure(knowledge, result.procedure_id, None, result.situation_id).text
