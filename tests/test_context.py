@@ -101,3 +101,9 @@ def test_a_story_that_favours_the_rival_decisively_offers_it_first(knowledge) ->
     assert got.kind == "ambiguous"
     assert got.choices == ("ho-tich.khai-sinh-lai", "ho-tich.khai-sinh")
     assert got.procedure_id == "ho-tich.khai-sinh-lai"
+
+
+def test_a_few_words_are_too_little_for_the_whole_text_to_decide(knowledge) -> None:
+    got = understand(knowledge, "khai tu online")
+    assert got.kind == "ambiguous"
+    assert {"lien-thong.khai-tu", "ho-tich.khai-tu"} <= set(got.choices)
