@@ -33,6 +33,8 @@ QUESTIONS = {
         "vậy việc tô xây dựng nhà ở nông thôn có cần xin phép không? Và nếu có thì thủ tục như thế nào?"
     ),
     "answer-praise": "Cán bộ một cửa phường tôi làm việc rất chu đáo, niềm nở với dân, tôi rất hài lòng.",
+    "answer-sold-house": "Nhà tôi bán rồi mà chưa chuyển hộ khẩu đi, giờ có bị xóa thường trú không ạ?",
+    "answer-close-names": "Cho tôi hỏi về việc xóa thế chấp sổ đỏ ở phường mất bao lâu?",
 }
 STYLE = """
 body { margin:0; width:390px; background:#a8c58f; font:15px/1.38 -apple-system,'Segoe UI',Roboto,'Noto Sans',sans-serif,'Noto Color Emoji'; }
