@@ -32,7 +32,8 @@ MAX_CANDIDATES = 8
 MAX_NGRAM = 7
 
 
-def _key(name: str) -> str:
+def name_key(name: str) -> str:
+    """A ward name folded and without its prefix word: "Phường Bến Thành" -> "ben thanh"."""
     return _PREFIX.sub("", fold(name))
 
 
@@ -81,7 +82,7 @@ class WardIndex:
         self.short: dict[str, set[str]] = {}  # "ben thanh" -> codes
         self.primary: set[tuple[str, str]] = set()  # (short key, code) of official names and aliases
         for code, name, is_primary in entries:
-            full, short = fold(name), _key(name)
+            full, short = fold(name), name_key(name)
             if not short:
                 continue
             self.full.setdefault(full, set()).add(code)
@@ -96,7 +97,7 @@ class WardIndex:
 
     def lookup(self, text: str, fuzzy: bool = True) -> list[str]:
         """Codes the text names, best first; several when it does not single one out."""
-        full, short = fold(text), _key(text)
+        full, short = fold(text), name_key(text)
         if not short:
             return []
         if full in self.full and full != short:  # typed with its prefix: "xã Tân Tiến" is not "phường Tân Tiến"
@@ -141,7 +142,7 @@ def _cached_index(province: str, names: tuple[tuple[str, str, tuple[str, ...]], 
     for code, olds in old_names(province).items():
         if code in served:
             for old in olds:
-                if not _key(old.ward).isdigit():
+                if not name_key(old.ward).isdigit():
                     entries.append((code, old.ward, False))
                 entries.append((code, f"{old.ward} {old.district}", False))
     return WardIndex(entries)
@@ -155,7 +156,7 @@ def ward_index(config: Config) -> WardIndex:
 
 def match_ward(config: Config, text: str, converter: Converter = convert_old_address) -> WardMatch:
     """Find the served ward the citizen means."""
-    if not _key(text):
+    if not name_key(text):
         return WardMatch(None)
     index = ward_index(config)
     folded = fold(text)
