@@ -18,7 +18,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import accumulate, pairwise
 
 import numpy as np
@@ -96,9 +96,6 @@ class Candidate:
 
     id: str
     score: float
-    # Share of the question's weighted vocabulary found anywhere in the entry's phrases: the score
-    # mixes it with recall; on its own it tells a specific entry from a general sibling.
-    coverage: float = field(default=0.0, compare=False, repr=False)
 
 
 class PhraseIndex:
@@ -260,8 +257,6 @@ class PhraseIndex:
         hits = np.flatnonzero(score > 0)
         if hits.size > 4 * limit:
             hits = hits[np.argpartition(-score[hits], 4 * limit)[: 4 * limit]]
-        scored = [
-            Candidate(self._ids[doc], round(float(score[doc]), 4), round(float(precision[doc]), 4)) for doc in hits
-        ]
+        scored = [Candidate(self._ids[doc], round(float(score[doc]), 4)) for doc in hits]
         scored.sort(key=lambda c: (-c.score, c.id))
         return scored[:limit]

@@ -289,8 +289,8 @@ def _prefer_specific(
             # The two swap scores, so the list stays ranked and the general entry is offered only
             # if it was as close as any other runner-up.
             swapped = {
-                top.id: Candidate(cand.id, top.score, cand.coverage),
-                cand.id: Candidate(top.id, cand.score, top.coverage),
+                top.id: Candidate(cand.id, top.score),
+                cand.id: Candidate(top.id, cand.score),
             }
             return [swapped.get(c.id, c) for c in candidates], top.id
         if _states_qualifier(knowledge, cand.id, top.id, asked):
