@@ -419,16 +419,14 @@ def procedure_answer(
     """The first answer about `proc`: at most `FIRST_LIMIT` characters, the asked part first.
 
     `desk` is the one-stop desk of a ward the question named (address, hours), shown first among
-    the key lines. `situation` is the one the message tells, when the caller already knows it
-    (`bot.understanding` matches it with the lexicon); otherwise it is looked for in `question`.
+    the key lines. `situation` is the one the message tells, as the caller read it with the
+    lexicon (`bot.qa.show_procedure`); it leads the answer.
     """
     glossary = glossary or Glossary()
     asked = aspect or "documents"
     head = [f"<b>{esc(proc.name)}</b>"]
     if not proc.at_ward:
         head.append(f"⚠️ <b>Không nộp tại phường, xã.</b> Nơi nộp: {esc(_short(proc.agency))}")
-    if situation is None and question:
-        situation = find_situation(proc, question)
     if situation:
         head.append(f"👉 {esc(situation.advice)}")
     lead, covered, used = direct_lead(proc, aspect, form, question, today) if question else (None, None, set())
