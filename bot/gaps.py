@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sqlite3
-import threading
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
+from bot.complaints.storage.database import Database, Transaction, iso_utc, parse_time
 from bot.knowledge import Knowledge
 from bot.matcher import is_syllable
 from bot.textnorm import fold, strip_diacritics
@@ -106,43 +105,46 @@ class GapRow:
 
 
 class GapLog:
-    """Append-only log of unanswered questions in its own SQLite file (":memory:" for tests and `ask`)."""
+    """Append-only log of unanswered questions in its own SQLite file (":memory:" for tests and `ask`).
+
+    Reads and writes go through the store's `Database` (a connection per thread, WAL, every write
+    `BEGIN IMMEDIATE`), so the bot's threads and a maintainer's `gaps` run share the file safely.
+    """
 
     def __init__(self, path: Path | str, retention: dt.timedelta) -> None:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._conn.execute("PRAGMA busy_timeout=5000")
-        self._conn.execute(
-            """CREATE TABLE IF NOT EXISTS gaps (
-                id INTEGER PRIMARY KEY,
-                at TEXT NOT NULL,
-                kind TEXT NOT NULL,
-                question TEXT NOT NULL,
-                nearest TEXT,
-                score REAL
-            )"""
-        )
-        self._conn.execute("CREATE INDEX IF NOT EXISTS gaps_at ON gaps(at)")
-        self._lock = threading.Lock()
+        self._db = Database(path)
+        with self._db.write() as tx:
+            tx.execute(
+                """CREATE TABLE IF NOT EXISTS gaps (
+                    id INTEGER PRIMARY KEY,
+                    at TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    question TEXT NOT NULL,
+                    nearest TEXT,
+                    score REAL
+                )"""
+            )
+            tx.execute("CREATE INDEX IF NOT EXISTS gaps_at ON gaps(at)")
         self.retention = retention
         self._purged_at: dt.datetime | None = None
 
     def close(self) -> None:
-        self._conn.close()
+        self._db.close()
 
     def record(self, question: str, kind: str, nearest: str | None, score: float | None, now: dt.datetime) -> None:
         """Keep one question (redacted, truncated); purge expired rows at most once an hour."""
         text = redact(" ".join(question.split()))[:MAX_QUESTION]
         if not text:
             return
-        with self._lock:
-            self._conn.execute(
+        with self._db.write() as tx:
+            tx.execute(
                 "INSERT INTO gaps (at, kind, question, nearest, score) VALUES (?, ?, ?, ?, ?)",
-                (_iso(now), kind, text, nearest, score),
+                (iso_utc(now), kind, text, nearest, score),
             )
             if self._purged_at is None or now - self._purged_at >= PURGE_EVERY:
-                self.purge(now)
+                self._purge(tx, now)
 
     def note(self, result: Understanding, knowledge: Knowledge, low_score: float, now: dt.datetime) -> None:
         """Record `result` when it is a gap (see `gap_kind`); a greeting is not one."""
@@ -154,7 +156,11 @@ class GapLog:
 
     def purge(self, now: dt.datetime) -> int:
         """Delete rows older than the retention; return how many."""
-        cursor = self._conn.execute("DELETE FROM gaps WHERE at < ?", (_iso(now - self.retention),))
+        with self._db.write() as tx:
+            return self._purge(tx, now)
+
+    def _purge(self, tx: Transaction, now: dt.datetime) -> int:
+        cursor = tx.execute("DELETE FROM gaps WHERE at < ?", (iso_utc(now - self.retention),))
         self._purged_at = now
         return cursor.rowcount
 
@@ -164,13 +170,9 @@ class GapLog:
         params: tuple = ()
         if since is not None:
             query += " WHERE at >= ?"
-            params = (_iso(since),)
-        found = self._conn.execute(query + " ORDER BY at, id", params).fetchall()
-        return [GapRow(dt.datetime.fromisoformat(a), k, q, n, s) for a, k, q, n, s in found]
-
-
-def _iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
+            params = (iso_utc(since),)
+        found = self._db.rows(query + " ORDER BY at, id", params)
+        return [GapRow(parse_time(r["at"]), r["kind"], r["question"], r["nearest"], r["score"]) for r in found]
 
 
 def gap_log_beside(database: Path | str, retention: dt.timedelta) -> GapLog:

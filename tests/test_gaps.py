@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from bot.app import make_assistant
@@ -37,7 +38,7 @@ def test_the_conversation_logs_only_unanswered_questions_without_who_asked(loade
         ("declined", "mua vé xem bóng đá ở đâu"),
         ("asked_back", "chứng thực"),
     ]
-    dump = "\n".join(assistant.gaps._conn.iterdump())
+    dump = "\n".join(assistant.gaps._db.connection().iterdump())
     assert "987654321" not in dump and "Nguyễn Văn A" not in dump
 
 
@@ -50,6 +51,32 @@ def test_rows_older_than_the_retention_are_purged(tmp_path) -> None:
     log.close()
     with sqlite3.connect(tmp_path / "gaps.sqlite3") as conn:  # the file is the log's own
         assert [t for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")] == ["gaps"]
+
+
+def test_many_citizens_and_the_maintainer_at_once_lose_no_question(tmp_path) -> None:
+    # The bot's handlers record from several threads while `python -m bot gaps` purges and reads
+    # the same file through its own connection: every question must land, none twice.
+    path = tmp_path / "gaps.sqlite3"
+    bot_log = GapLog(path, retention=dt.timedelta(days=30))
+    maintainer = GapLog(path, retention=dt.timedelta(days=30))
+
+    def citizen(n: int) -> None:
+        for i in range(20):
+            bot_log.record(f"câu hỏi {n}-{i}", "declined", None, None, NOW + dt.timedelta(seconds=i))
+
+    def maintain() -> None:
+        for _ in range(20):
+            maintainer.purge(NOW)
+            maintainer.rows()
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        jobs = [pool.submit(citizen, n) for n in range(50)] + [pool.submit(maintain) for _ in range(2)]
+        for job in jobs:
+            job.result()
+    questions = [row.question for row in maintainer.rows()]
+    assert len(questions) == len(set(questions)) == 50 * 20
+    bot_log.close()
+    maintainer.close()
 
 
 def _variants(rng: random.Random, text: str, n: int) -> list[str]:
